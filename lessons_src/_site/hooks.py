@@ -1,0 +1,169 @@
+"""MkDocs 构建钩子（在 ``mkdocs.yml`` 的 ``hooks`` 中登记）。
+
+对每个含 ``python`` 代码块的页面：
+
+1. 用网站同一份片段配置展开页面，生成可下载的 Jupyter 笔记本（``<页面名>.ipynb``），
+   并在页面标题下方放一个下载按钮；
+2. 若页面的 front matter 写了 ``execute: true``，构建时逐块执行页面代码
+   （与文档测试相同的执行方式），把每个代码块画出的图保存为 SVG，插在该代码块之后，
+   执行得到的输出也写进笔记本。执行结果按页面内容和课程代码的哈希缓存在
+   ``.cache/lesson-outputs/``，内容不变时不重复执行。
+3. 去掉 mkdocs-jupyter 在笔记本页面里插入的第三方脚本（MathJax、Mermaid 的 CDN 地址），
+   公式统一由网站自带的 KaTeX 渲染。
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from mkdocs.structure.files import File, Files
+
+from lessons_src._site.execute import ExecutedBlock, render_result, reset_random_state, run_block
+from lessons_src._site.notebook import page_to_notebook
+from lessons_src._site.pages import SnippetExpander, scan_fences, split_front_matter
+
+log = logging.getLogger("mkdocs.hooks.lessons")
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
+_CACHE_VERSION = "1"
+_EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
+_MATHJAX_CONFIG = re.compile(r"<script type=\"text/x-mathjax-config\">.*?</script>", re.DOTALL | re.IGNORECASE)
+
+
+@dataclass
+class _PageArtifacts:
+    notebook_name: str
+    figures: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # 代码块序号 → [(文件名, 替代文本)]
+
+
+_artifacts: dict[str, _PageArtifacts] = {}
+
+
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(_PACKAGE_ROOT.rglob("*.py")):
+        digest.update(str(path.relative_to(_PACKAGE_ROOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _execute_page(expanded: str, filename: str, cache_dir: Path) -> list[ExecutedBlock]:
+    import torch
+
+    blocks = [fence for fence in scan_fences(expanded) if fence.language == "python"]
+    key = hashlib.sha256(
+        "\0".join([_CACHE_VERSION, torch.__version__, _code_fingerprint(), expanded]).encode()
+    ).hexdigest()
+    cache_file = cache_dir / f"{key}.json"
+    if cache_file.exists():
+        return [ExecutedBlock.from_json(item) for item in json.loads(cache_file.read_text("utf-8"))]
+
+    log.info("执行页面代码：%s", filename)
+    reset_random_state()
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    executed = []
+    for fence in blocks:
+        result = run_block(fence.body, namespace, filename=filename, first_line=fence.line + 1)
+        executed.append(render_result(result))
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    cache_file.write_text(json.dumps([block.to_json() for block in executed], ensure_ascii=False), "utf-8")
+    return executed
+
+
+def on_config(config: Any) -> Any:
+    _artifacts.clear()
+    return config
+
+
+def on_files(files: Files, config: Any) -> Files:
+    expander = SnippetExpander.from_mkdocs_config(config)
+    cache_dir = Path(config["config_file_path"]).parent / ".cache" / "lesson-outputs"
+    for file in list(files.documentation_pages()):
+        if not file.src_uri.endswith(".md"):
+            continue
+        body, meta = split_front_matter(file.content_string)
+        expanded = expander.expand(body)
+        if not any(fence.language == "python" for fence in scan_fences(expanded)):
+            continue
+        stem = Path(file.src_uri).stem
+        folder = str(Path(file.src_uri).parent)
+        prefix = "" if folder == "." else folder + "/"
+        results = _execute_page(expanded, file.abs_src_path or file.src_uri, cache_dir) if meta.get("execute") else None
+
+        artifacts = _PageArtifacts(notebook_name=f"{stem}.ipynb")
+        for block_index, block in enumerate(results or []):
+            for figure_index, figure in enumerate(block.figures, start=1):
+                name = f"{stem}-figures/{block_index + 1}-{figure_index}.svg"
+                files.append(File.generated(config, prefix + name, content=figure.svg))
+                artifacts.figures.setdefault(block_index, []).append((name, figure.alt))
+
+        title = meta.get("title") or _first_heading(expanded) or stem
+        site_url = config.get("site_url") or ""
+        source_url = site_url + file.url if site_url else None
+        notebook = page_to_notebook(expanded, title=title, source_url=source_url, results=results)
+        files.append(File.generated(config, prefix + artifacts.notebook_name, content=nbformat.writes(notebook)))
+        _artifacts[file.src_uri] = artifacts
+    return files
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    artifacts = _artifacts.get(page.file.src_uri)
+    if artifacts is None:
+        return markdown
+    markdown = _insert_figures(markdown, artifacts, page.file.src_uri)
+    return _insert_notebook_link(markdown, artifacts.notebook_name)
+
+
+def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        html = _MATHJAX_CONFIG.sub("", _EXTERNAL_SCRIPT.sub("", html))
+    return html
+
+
+def _first_heading(text: str) -> str | None:
+    match = re.search(r"^#\s+(.+?)\s*$", text, re.MULTILINE)
+    return match.group(1) if match else None
+
+
+def _insert_figures(markdown: str, artifacts: _PageArtifacts, src_uri: str) -> str:
+    if not artifacts.figures:
+        return markdown
+    python_fences = [fence for fence in scan_fences(markdown) if fence.language == "python"]
+    needed = max(artifacts.figures) + 1
+    if len(python_fences) < needed:
+        raise ValueError(f"{src_uri}: 展开前后 python 代码块的数目不一致，无法确定图的位置")
+    pieces = []
+    position = 0
+    for index, fence in enumerate(python_fences):
+        if index not in artifacts.figures:
+            continue
+        pieces.append(markdown[position : fence.end])
+        images = "\n".join(
+            f'{fence.indent}<figure class="lesson-figure" markdown>\n'
+            f"{fence.indent}![{alt}]({name})\n"
+            f"{fence.indent}<figcaption>{alt}</figcaption>\n"
+            f"{fence.indent}</figure>\n"
+            for name, alt in artifacts.figures[index]
+        )
+        pieces.append(f"\n{images}\n")
+        position = fence.end
+    pieces.append(markdown[position:])
+    return "".join(pieces)
+
+
+def _insert_notebook_link(markdown: str, notebook_name: str) -> str:
+    button = (
+        f"[:material-notebook-outline: 下载本页的 Jupyter 笔记本]({notebook_name})"
+        f'{{ .md-button .lesson-notebook download="{notebook_name}" }}\n'
+    )
+    match = re.search(r"^#\s+.+$", markdown, re.MULTILINE)
+    if match is None:
+        return button + "\n" + markdown
+    return markdown[: match.end()] + "\n\n" + button + markdown[match.end() :]

@@ -1,0 +1,137 @@
+"""把页面转换成 Jupyter 笔记本：文字成为 Markdown 单元，``python`` 代码块成为代码单元。
+
+输入是已经展开片段引用、去掉 front matter 的页面正文。写在页面上的 ``output``
+块不进笔记本（读者运行后自己会看到输出）；若构建时执行过这一页，执行得到的
+输出和图会作为单元的输出附上。
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import nbformat
+from nbformat import v4
+
+from lessons_src._site.execute import ExecutedBlock
+from lessons_src._site.pages import scan_fences
+
+__all__ = ["page_to_notebook", "markdown_for_notebook"]
+
+_BLOCK_TITLE = re.compile(r'^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]*(?P<kind>[\w-]+)?[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
+_COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
+_ATTR_LIST = re.compile(r"\{\s*[.#][^}\n]*\}")
+
+_ADMONITION_TITLES = {
+    "note": "注意",
+    "tip": "提示",
+    "warning": "警告",
+    "danger": "危险",
+    "info": "说明",
+    "example": "例子",
+    "question": "问题",
+    "abstract": "摘要",
+    "success": "成功",
+    "failure": "失败",
+    "bug": "缺陷",
+    "quote": "引用",
+}
+
+
+def markdown_for_notebook(text: str) -> str:
+    """把网站专用的 Markdown 写法改成 Jupyter 能显示的写法。
+
+    - 内容标签页 ``=== "标题"`` 和提示框 ``!!! warning "标题"`` 变成加粗的标题，
+      其下缩进的内容取消缩进（否则 Jupyter 会把它当作代码）；
+    - HTML 注释（文档测试的指令）和 ``{ .md-button }`` 这类属性列表被删去。
+    """
+    text = _COMMENT.sub("", text)
+    text = _ATTR_LIST.sub("", text)
+    lines = text.split("\n")
+    out: list[str] = []
+    dedent_stack: list[int] = []
+    for line in lines:
+        stripped = line.strip()
+        current_indent = len(line) - len(line.lstrip())
+        while dedent_stack and stripped and current_indent < dedent_stack[-1]:
+            dedent_stack.pop()
+        removable = dedent_stack[-1] if dedent_stack else 0
+        if stripped and line[:removable].strip() == "":
+            line = line[removable:]
+        match = _BLOCK_TITLE.match(line)
+        if match:
+            kind = match.group("kind") or ""
+            title = match.group("title")
+            if title is None:
+                title = _ADMONITION_TITLES.get(kind.lower(), kind)
+            out.append(f"{match.group('indent')}**{title}**" if title else "")
+            dedent_stack.append(removable + len(match.group("indent")) + 4)
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n")
+
+
+def page_to_notebook(
+    text: str,
+    *,
+    title: str,
+    source_url: str | None = None,
+    results: Sequence[ExecutedBlock] | None = None,
+) -> nbformat.NotebookNode:
+    """把页面正文转换成笔记本。
+
+    Args:
+        text: 展开片段引用、去掉 front matter 之后的页面正文。
+        title: 页面标题，写进笔记本开头的说明。
+        source_url: 网页地址；给出时写进开头的说明。
+        results: 构建时逐块执行得到的结果，与页面上的 ``python`` 块一一对应。
+    """
+    fences = [fence for fence in scan_fences(text) if fence.language in ("python", "output")]
+    python_fences = [fence for fence in fences if fence.language == "python"]
+    if results is not None and len(results) != len(python_fences):
+        raise ValueError(f"执行结果有 {len(results)} 个，页面却有 {len(python_fences)} 个 python 代码块")
+
+    intro = f"本笔记本由网页《{title}》生成，代码与网页上完全相同。"
+    if source_url:
+        intro += f"网页地址：<{source_url}>。"
+    intro += "运行前请先安装本指南的课程代码包 `lessons_src`（见网站的“安装”一页）。"
+    cells = [v4.new_markdown_cell(intro)]
+
+    position = 0
+    python_index = 0
+    for fence in fences:
+        _append_markdown(cells, text[position : fence.start])
+        position = fence.end
+        if fence.language == "output":
+            continue
+        cell = v4.new_code_cell(fence.body.rstrip("\n"))
+        if results is not None:
+            cell.outputs = _outputs(results[python_index])
+        python_index += 1
+        cells.append(cell)
+    _append_markdown(cells, text[position:])
+
+    notebook = v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.metadata["language_info"] = {"name": "python"}
+    for index, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{index}"
+    nbformat.validate(notebook)
+    return notebook
+
+
+def _append_markdown(cells: list[nbformat.NotebookNode], chunk: str) -> None:
+    converted = markdown_for_notebook(chunk)
+    if converted.strip():
+        cells.append(v4.new_markdown_cell(converted))
+
+
+def _outputs(result: ExecutedBlock) -> list[nbformat.NotebookNode]:
+    outputs = []
+    if result.stdout:
+        outputs.append(v4.new_output("stream", name="stdout", text=result.stdout))
+    for figure in result.figures:
+        outputs.append(
+            v4.new_output("display_data", data={"image/svg+xml": figure.svg, "text/plain": f"<图：{figure.alt}>"})
+        )
+    return outputs

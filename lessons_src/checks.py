@@ -1,0 +1,81 @@
+"""参数检查：课程函数在入口处调用这些函数，错误的输入会得到一条说清楚问题的异常。
+
+报错信息用中文说明哪里不对、期望什么，标识符（参数名、类型名）保持英文。
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+__all__ = ["require_tensor", "require_real"]
+
+
+def require_tensor(value: object, name: str, *, floating: bool = False) -> torch.Tensor:
+    """确认 ``value`` 是 ``torch.Tensor``，并原样返回。
+
+    Args:
+        value: 要检查的对象。
+        name: 参数名，写进报错信息。
+        floating: 为 ``True`` 时还要求浮点类型（求导、激活函数都需要）。
+
+    Returns:
+        通过检查的张量本身。
+
+    Raises:
+        TypeError: ``value`` 不是张量，或者要求浮点而它不是浮点张量。
+
+    Examples:
+        >>> require_tensor(torch.zeros(2), "x").shape
+        torch.Size([2])
+        >>> require_tensor([1.0, 2.0], "x")
+        Traceback (most recent call last):
+        ...
+        TypeError: 参数 x 应为 torch.Tensor，实际得到 list；可以先用 torch.tensor(...) 转换
+    """
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(
+            f"参数 {name} 应为 torch.Tensor，实际得到 {type(value).__name__}；"
+            "可以先用 torch.tensor(...) 转换"
+        )
+    if floating and not value.is_floating_point():
+        raise TypeError(
+            f"参数 {name} 应为浮点张量（如 torch.float32），实际 dtype 为 {value.dtype}；"
+            "可以用 x.float() 转换"
+        )
+    return value
+
+
+def require_real(value: object, name: str, *, minimum: float | None = None) -> float:
+    """确认 ``value`` 是有限的实数（``bool`` 不算），返回 ``float``。
+
+    Args:
+        value: 要检查的对象。
+        name: 参数名，写进报错信息。
+        minimum: 若给出，要求 ``value >= minimum``。
+
+    Returns:
+        转换成 ``float`` 的数值。
+
+    Raises:
+        TypeError: ``value`` 不是实数。
+        ValueError: ``value`` 是 NaN、无穷大，或小于 ``minimum``。
+
+    Examples:
+        >>> require_real(0.01, "negative_slope", minimum=0.0)
+        0.01
+        >>> require_real("0.01", "negative_slope")
+        Traceback (most recent call last):
+        ...
+        TypeError: 参数 negative_slope 应为实数（int 或 float），实际得到 str
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"参数 {name} 应为实数（int 或 float），实际得到 {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"参数 {name} 应为有限实数，实际得到 {number}")
+    if minimum is not None and number < minimum:
+        raise ValueError(f"参数 {name} 应不小于 {minimum}，实际得到 {number}")
+    return number
