@@ -8,8 +8,9 @@
    （与文档测试相同的执行方式），把每个代码块画出的图保存为 SVG，插在该代码块之后，
    执行得到的输出也写进笔记本。执行结果按页面内容和课程代码的哈希缓存在
    ``.cache/lesson-outputs/``，内容不变时不重复执行。
-3. 去掉 mkdocs-jupyter 在笔记本页面里插入的第三方脚本（MathJax、Mermaid 的 CDN 地址），
-   公式统一由网站自带的 KaTeX 渲染。
+3. docs/ 中的笔记本页面（由 mkdocs-jupyter 渲染）同样在构建时用这种方式执行，
+   mkdocs-jupyter 拿到的是带输出的副本；它在页面里插入的第三方脚本（MathJax、Mermaid
+   的 CDN 地址）被去掉，公式统一由网站自带的 KaTeX 渲染。
 """
 
 from __future__ import annotations
@@ -23,18 +24,19 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
 
 from lessons_src._site.execute import ExecutedBlock, render_result, reset_random_state, run_block
-from lessons_src._site.notebook import page_to_notebook
+from lessons_src._site.notebook import notebook_outputs, page_to_notebook
 from lessons_src._site.pages import SnippetExpander, scan_fences, split_front_matter
 
 log = logging.getLogger("mkdocs.hooks.lessons")
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _CACHE_VERSION = "1"
-_EXTERNAL_SCRIPT = re.compile(r"<script[^>]*\bsrc=\"(?:https?:)?//[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
-_MATHJAX_CONFIG = re.compile(r"<script type=\"text/x-mathjax-config\">.*?</script>", re.DOTALL | re.IGNORECASE)
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+_THIRD_PARTY = re.compile(r"""src=["']?(?:["']|(?:https?:)?//)|["'](?:https?:)?//[^"']+\.m?js\b|text/x-mathjax-config""", re.IGNORECASE)
 
 
 @dataclass
@@ -54,27 +56,26 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _execute_page(expanded: str, filename: str, cache_dir: Path) -> list[ExecutedBlock]:
+def _execute_blocks(sources: list[str], filename: str, cache_dir: Path) -> list[ExecutedBlock]:
+    """在一个新的命名空间里依次执行代码块（与文档测试相同的方式），结果按内容缓存。"""
     import torch
 
-    blocks = [fence for fence in scan_fences(expanded) if fence.language == "python"]
-    key = hashlib.sha256(
-        "\0".join([_CACHE_VERSION, torch.__version__, _code_fingerprint(), expanded]).encode()
-    ).hexdigest()
-    cache_file = cache_dir / f"{key}.json"
+    key = hashlib.sha256("\0".join([_CACHE_VERSION, torch.__version__, _code_fingerprint(), *sources]).encode())
+    cache_file = cache_dir / f"{key.hexdigest()}.json"
     if cache_file.exists():
         return [ExecutedBlock.from_json(item) for item in json.loads(cache_file.read_text("utf-8"))]
 
     log.info("执行页面代码：%s", filename)
     reset_random_state()
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    executed = []
-    for fence in blocks:
-        result = run_block(fence.body, namespace, filename=filename, first_line=fence.line + 1)
-        executed.append(render_result(result))
+    executed = [render_result(run_block(source, namespace, filename=filename)) for source in sources]
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps([block.to_json() for block in executed], ensure_ascii=False), "utf-8")
     return executed
+
+
+def _cache_dir(config: Any) -> Path:
+    return Path(config["config_file_path"]).parent / ".cache" / "lesson-outputs"
 
 
 def on_config(config: Any) -> Any:
@@ -82,9 +83,16 @@ def on_config(config: Any) -> Any:
     return config
 
 
+@event_priority(100)  # 先于 mkdocs-jupyter：它要读到已经执行过的笔记本
 def on_files(files: Files, config: Any) -> Files:
     expander = SnippetExpander.from_mkdocs_config(config)
-    cache_dir = Path(config["config_file_path"]).parent / ".cache" / "lesson-outputs"
+    cache_dir = _cache_dir(config)
+    for file in list(files):
+        if file.src_uri.endswith(".ipynb") and file.abs_src_path and not file.generated_by:
+            executed = _execute_notebook(file, cache_dir)
+            # mkdocs-jupyter 由 src_dir 和 src_uri 重新拼出源文件路径，所以两者都要指向副本。
+            file.src_dir = str(cache_dir / "notebooks")
+            file.abs_src_path = str(executed)
     for file in list(files.documentation_pages()):
         if not file.src_uri.endswith(".md"):
             continue
@@ -95,7 +103,10 @@ def on_files(files: Files, config: Any) -> Files:
         stem = Path(file.src_uri).stem
         folder = str(Path(file.src_uri).parent)
         prefix = "" if folder == "." else folder + "/"
-        results = _execute_page(expanded, file.abs_src_path or file.src_uri, cache_dir) if meta.get("execute") else None
+        results = None
+        if meta.get("execute"):
+            sources = [fence.body for fence in scan_fences(expanded) if fence.language == "python"]
+            results = _execute_blocks(sources, file.abs_src_path or file.src_uri, cache_dir)
 
         artifacts = _PageArtifacts(notebook_name=f"{stem}.ipynb")
         for block_index, block in enumerate(results or []):
@@ -113,6 +124,23 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def _execute_notebook(file: File, cache_dir: Path) -> Path:
+    """执行 docs/ 中的笔记本页面，把带输出的副本写进缓存目录，返回副本的路径。
+
+    仓库里的笔记本不保存输出；网页上和下载到的笔记本里的输出都来自这次执行。
+    """
+    notebook = nbformat.read(file.abs_src_path, as_version=4)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    results = _execute_blocks([cell.source for cell in code_cells], file.abs_src_path, cache_dir)
+    for count, (cell, result) in enumerate(zip(code_cells, results), start=1):
+        cell.outputs = notebook_outputs(result)
+        cell.execution_count = count
+    executed = cache_dir / "notebooks" / file.src_uri
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, executed)
+    return executed
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     artifacts = _artifacts.get(page.file.src_uri)
     if artifacts is None:
@@ -123,7 +151,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
-        html = _MATHJAX_CONFIG.sub("", _EXTERNAL_SCRIPT.sub("", html))
+        html = _SCRIPT.sub(lambda match: "" if _THIRD_PARTY.search(match.group(0)) else match.group(0), html)
     return html
 
 

@@ -16,7 +16,7 @@ from nbformat import v4
 from lessons_src._site.execute import ExecutedBlock
 from lessons_src._site.pages import scan_fences
 
-__all__ = ["page_to_notebook", "markdown_for_notebook"]
+__all__ = ["page_to_notebook", "markdown_for_notebook", "notebook_outputs"]
 
 _BLOCK_TITLE = re.compile(r'^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]*(?P<kind>[\w-]+)?[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
@@ -106,7 +106,7 @@ def page_to_notebook(
             continue
         cell = v4.new_code_cell(fence.body.rstrip("\n"))
         if results is not None:
-            cell.outputs = _outputs(results[python_index])
+            cell.outputs = notebook_outputs(results[python_index])
         python_index += 1
         cells.append(cell)
     _append_markdown(cells, text[position:])
@@ -126,7 +126,8 @@ def _append_markdown(cells: list[nbformat.NotebookNode], chunk: str) -> None:
         cells.append(v4.new_markdown_cell(converted))
 
 
-def _outputs(result: ExecutedBlock) -> list[nbformat.NotebookNode]:
+def notebook_outputs(result: ExecutedBlock) -> list[nbformat.NotebookNode]:
+    """把一个代码块的执行结果变成笔记本单元的输出列表。"""
     outputs = []
     if result.stdout:
         outputs.append(v4.new_output("stream", name="stdout", text=result.stdout))

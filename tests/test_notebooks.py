@@ -1,0 +1,78 @@
+"""每个课程页面生成的 Jupyter 笔记本都要能从头运行到尾；docs/ 中的笔记本页面也一样。
+
+笔记本由 lessons_src/_site/notebook.py 生成，网站构建时用的是同一个函数。
+"""
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from lessons_src._site.notebook import markdown_for_notebook, page_to_notebook
+from lessons_src._site.pages import scan_fences
+from tests.harness import DOCS, expand_page
+
+LESSON_PAGES = sorted(
+    path for path in DOCS.rglob("*.md") if any(f.language == "python" for f in scan_fences(expand_page(path)[0]))
+)
+NOTEBOOK_PAGES = sorted(DOCS.rglob("*.ipynb"))
+
+
+def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
+    return client.execute()
+
+
+def stdout_of(notebook: nbformat.NotebookNode) -> str:
+    return "".join(
+        output.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for output in cell.outputs
+        if output.output_type == "stream" and output.name == "stdout"
+    )
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", LESSON_PAGES, ids=[str(p.relative_to(DOCS)) for p in LESSON_PAGES])
+def test_lesson_notebook_runs_top_to_bottom(path, tmp_path):
+    text, _ = expand_page(path)
+    notebook = page_to_notebook(text, title=path.stem)
+    code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert len(code_cells) == sum(fence.language == "python" for fence in scan_fences(text))
+    assert all("--8<--" not in cell.source for cell in code_cells)
+    executed = execute(notebook, tmp_path)
+    shown = "".join(fence.body for fence in scan_fences(text) if fence.language == "output")
+    for line in shown.splitlines():
+        if line.strip() and "..." not in line:
+            assert line.split()[0] in stdout_of(executed)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOK_PAGES, ids=[str(p.relative_to(DOCS)) for p in NOTEBOOK_PAGES])
+def test_notebook_page_runs_and_stores_no_outputs(path, tmp_path):
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, "笔记本页面不能带着手工保存的输出提交"
+    execute(notebook, tmp_path)
+
+
+def test_lesson_pages_are_found():
+    assert DOCS / "mlp" / "activation-functions.md" in LESSON_PAGES
+
+
+def test_site_markup_is_rewritten_for_jupyter():
+    text = '!!! warning "小心"\n\n    缩进的说明。\n\n=== "从零实现"\n\n    正文\n\n<!-- skip: next "x" -->\n普通段落'
+    converted = markdown_for_notebook(text)
+    assert converted.splitlines() == ["**小心**", "", "缩进的说明。", "", "**从零实现**", "", "正文", "", "普通段落"]
+
+
+def test_notebook_cells_follow_the_page():
+    text = "# 标题\n\n说明\n\n```python\nx = 1\nprint(x)\n```\n\n```output\n1\n```\n\n结尾\n"
+    notebook = page_to_notebook(text, title="标题")
+    kinds = [(cell.cell_type, cell.source) for cell in notebook.cells]
+    assert kinds[1:] == [("markdown", "# 标题\n\n说明"), ("code", "x = 1\nprint(x)"), ("markdown", "结尾")]
+    assert "《标题》" in kinds[0][1]

@@ -1,0 +1,129 @@
+"""构建网站并检查读者拿到的东西：自带的 KaTeX、笔记本下载、构建时画出的图、中文搜索索引，
+以及页面不向第三方站点请求任何资源。"""
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+
+from tests.harness import MKDOCS_YML
+
+pytestmark = pytest.mark.site
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    site_dir = tmp_path_factory.mktemp("site")
+    config = load_config(str(MKDOCS_YML), site_dir=str(site_dir), strict=True)
+    build(config)  # strict：任何警告都会让构建失败
+    return site_dir
+
+
+class _Resources(HTMLParser):
+    """收集页面加载的资源（脚本、样式、图片、框架等），不包括供读者点击的普通链接。"""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded: list[str] = []
+        self.images: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in ("script", "img", "iframe", "audio", "video", "source", "embed") and attributes.get("src"):
+            self.loaded.append(attributes["src"])
+        if tag == "link" and attributes.get("rel") in ("stylesheet", "preload", "icon", "modulepreload", "manifest"):
+            self.loaded.append(attributes.get("href") or "")
+        if tag == "img":
+            self.images.append(attributes)
+
+
+def parse(path: Path) -> _Resources:
+    parser = _Resources()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_no_page_loads_anything_from_another_host(site):
+    pages = html_pages(site)
+    assert len(pages) > 5
+    for page in pages:
+        external = [url for url in parse(page).loaded if re.match(r"^(https?:)?//", url)]
+        assert external == [], f"{page.relative_to(site)} 从第三方站点加载资源：{external}"
+    for stylesheet in site.rglob("*.css"):
+        imports = re.findall(r"(?:@import|url\()\s*['\"]?((?:https?:)?//[^'\")]+)", stylesheet.read_text("utf-8"))
+        assert imports == [], f"{stylesheet.relative_to(site)} 引用了第三方资源：{imports}"
+
+
+def test_katex_is_served_by_the_site(site):
+    page = site / "mlp" / "activation-functions" / "index.html"
+    loaded = parse(page).loaded
+    for asset in ("assets/katex/katex.min.js", "assets/katex/contrib/auto-render.min.js", "assets/katex/katex.min.css"):
+        assert any(url.endswith(asset) for url in loaded), asset
+        assert (site / asset).is_file()
+    css = (site / "assets" / "katex" / "katex.min.css").read_text("utf-8")
+    for font in re.findall(r"url\((fonts/[^)]+)\)", css):
+        assert (site / "assets" / "katex" / font).is_file(), font
+
+
+def test_formulas_are_marked_for_katex(site):
+    html = (site / "mlp" / "activation-functions" / "index.html").read_text("utf-8")
+    assert html.count('class="arithmatex"') >= 10
+    assert r"\sigma'(x)" in html
+
+
+def test_lesson_page_links_a_notebook_that_matches_the_page(site):
+    page = site / "mlp" / "activation-functions" / "index.html"
+    html = page.read_text("utf-8")
+    match = re.search(r'<a class="md-button lesson-notebook" download="([^"]+)" href="([^"]+)"', html)
+    assert match, "页面上没有笔记本下载按钮"
+    notebook_path = (page.parent / match.group(2)).resolve()
+    notebook = nbformat.read(notebook_path, as_version=4)
+    nbformat.validate(notebook)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert any("def sigmoid(x: torch.Tensor)" in cell.source for cell in code)
+    assert all("--8<--" not in cell.source for cell in code)
+    # 这一页在构建时执行过：输出和图都在笔记本里
+    outputs = [output for cell in code for output in cell.outputs]
+    assert any("最大误差小于 1e-6: True" in output.get("text", "") for output in outputs)
+    assert any("image/svg+xml" in output.get("data", {}) for output in outputs)
+
+
+def test_figures_are_drawn_at_build_time_with_chinese_alt_text(site):
+    page = site / "mlp" / "activation-functions" / "index.html"
+    figures = [image for image in parse(page).images if "activation-functions-figures" in (image.get("src") or "")]
+    assert len(figures) == 1
+    assert re.search(r"[\u4e00-\u9fff]", figures[0].get("alt") or "")
+    svg = (page.parent / figures[0]["src"]).resolve()
+    assert svg.read_text("utf-8").lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_notebook_page_is_executed_at_build_time(site):
+    html = (site / "preface" / "quickstart" / "index.html").read_text("utf-8")
+    accuracy = re.search(r"测试集准确率: (0\.\d+)", html)
+    assert accuracy and float(accuracy.group(1)) > 0.9
+    downloaded = nbformat.read(site / "preface" / "quickstart" / "quickstart.ipynb", as_version=4)
+    assert all(cell.outputs for cell in downloaded.cells if cell.cell_type == "code")
+
+
+def test_search_index_is_segmented_for_chinese(site):
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    assert index["config"]["lang"] == ["zh"]
+    page = next(doc for doc in index["docs"] if doc["location"] == "mlp/activation-functions/")
+    assert "\u200b" in page["text"], "中文没有分词（jieba 没有生效）"
+    assert "激活函数" in page["title"].replace("\u200b", "")
+
+
+def test_html_declares_chinese(site):
+    for page in html_pages(site):
+        head = page.read_text("utf-8")[:300]
+        if "<html" in head:
+            assert '<html lang="zh"' in head, page
