@@ -127,3 +127,100 @@ def test_html_declares_chinese(site):
         head = page.read_text("utf-8")[:300]
         if "<html" in head:
             assert '<html lang="zh"' in head, page
+
+
+# ---------------------------------------------------------------------------
+# 在真实的浏览器（系统安装的 Chromium，无头模式）里打开每一页
+# ---------------------------------------------------------------------------
+
+CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    import os
+    import shutil
+
+    executable = os.environ.get("CHROMIUM") or next(
+        (path for path in CHROMIUM_CANDIDATES if Path(path).exists()), shutil.which("chromium")
+    )
+    if not executable:
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER 已设置，但找不到 Chromium（Debian 上：apt-get install chromium）")
+        pytest.skip("没有安装 Chromium，跳过浏览器测试（Debian 上：apt-get install chromium）")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}/"
+    httpd.shutdown()
+
+
+def page_urls(site: Path) -> list[str]:
+    urls = []
+    for page in html_pages(site):
+        relative = page.relative_to(site).as_posix()
+        if relative == "404.html":
+            continue
+        urls.append(relative.removesuffix("index.html"))
+    return urls
+
+
+def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
+    page = browser.new_page()
+    hosts: set[str] = set()
+    errors: list[str] = []
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    rendered = 0
+    for url in page_urls(site):
+        page.goto(server + url)
+        page.wait_for_load_state("networkidle")
+        math = page.locator(".arithmatex").count()
+        assert page.locator(".arithmatex .katex").count() == math, f"{url}: 有公式没有被 KaTeX 渲染"
+        assert page.locator(".katex-error").count() == 0, f"{url}: KaTeX 报错"
+        rendered += math
+    page.close()
+    assert rendered >= 40
+    assert hosts == {server.split("/")[2]}, f"页面请求了本地服务器以外的主机：{hosts}"
+    assert errors == []
+
+
+@pytest.mark.parametrize(("query", "expected"), [("激活函数", "mlp/activation-functions/"), ("导数", "mlp/activation-functions/")])
+def test_chinese_search_finds_the_page(server, browser, query, expected):
+    page = browser.new_page()
+    page.goto(f"{server}?q={query}")
+    page.wait_for_load_state("networkidle")
+    links = page.locator(".md-search-result__item a")
+    links.first.wait_for(timeout=10_000)
+    first = links.evaluate_all("anchors => anchors.map(a => a.getAttribute('href'))")[:3]
+    page.close()
+    assert any(expected in href for href in first), first
