@@ -1,0 +1,193 @@
+"""图像分类数据集：scikit-learn 自带的手写数字（不需要下载）与 torchvision 的 Fashion-MNIST。
+
+对应页面 ``docs/linear-networks/image-classification-dataset.md``。网站上的训练都用 digits 数据集，
+它随 scikit-learn 一起安装，页面上的准确率是真实训练出来的；Fashion-MNIST 的读取代码供读者在
+自己的机器上使用，测试用 :func:`write_idx` 生成的小文件检查它。
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+from lessons_src.checks import require_real
+
+__all__ = [
+    "DIGITS_LABELS",
+    "FASHION_MNIST_LABELS",
+    "load_digits_tensors",
+    "digits_loaders",
+    "fashion_mnist_loaders",
+    "write_idx",
+    "write_fake_fashion_mnist",
+]
+
+DIGITS_LABELS = [str(digit) for digit in range(10)]
+"""digits 数据集的类别名：数字 0 到 9。"""
+
+FASHION_MNIST_LABELS = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
+"""Fashion-MNIST 的 10 个类别，按标签 0–9 的顺序。"""
+
+
+def _require_positive_int(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"参数 {name} 应为正整数，实际得到 {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"参数 {name} 应为正整数，实际得到 {value}")
+    return value
+
+
+# --8<-- [start:load_digits_tensors]
+def load_digits_tensors() -> tuple[torch.Tensor, torch.Tensor]:
+    """读取 scikit-learn 自带的 8×8 手写数字，返回 ``(图像, 标签)``。
+
+    图像形状为 ``(1797, 1, 8, 8)``、取值在 [0, 1] 之间（原始灰度 0–16 除以 16），
+    标签形状为 ``(1797,)``、类型为 ``torch.int64``。
+
+    Examples:
+        >>> images, labels = load_digits_tensors()
+        >>> images.shape, labels.shape
+        (torch.Size([1797, 1, 8, 8]), torch.Size([1797]))
+        >>> float(images.min()), float(images.max())
+        (0.0, 1.0)
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16
+    labels = torch.tensor(digits.target, dtype=torch.int64)
+    return images, labels
+# --8<-- [end:load_digits_tensors]
+
+
+# --8<-- [start:digits_loaders]
+def digits_loaders(
+    batch_size: int = 64, *, test_fraction: float = 0.25, seed: int = 0, resize: int | None = None
+) -> tuple[DataLoader, DataLoader]:
+    """把 digits 按类别分层地划分为训练集和测试集，返回两个 ``DataLoader``。
+
+    训练集的加载器每轮打乱顺序；打乱用的随机数生成器由 ``seed`` 固定，结果可以复现。
+
+    Args:
+        batch_size: 小批量大小。
+        test_fraction: 测试集所占比例，在 (0, 1) 之间。
+        seed: 划分和打乱用的随机种子。
+        resize: 若给出，用双线性插值把 8×8 的图像放大到 ``resize × resize``
+            （例如 LeNet 按 28×28 的输入设计）。
+
+    Examples:
+        >>> train_iter, test_iter = digits_loaders(batch_size=32)
+        >>> len(train_iter.dataset), len(test_iter.dataset)
+        (1347, 450)
+        >>> X, y = next(iter(train_iter))
+        >>> X.shape, y.shape
+        (torch.Size([32, 1, 8, 8]), torch.Size([32]))
+    """
+    from sklearn.model_selection import train_test_split
+
+    _require_positive_int(batch_size, "batch_size")
+    fraction = require_real(test_fraction, "test_fraction")
+    if not 0 < fraction < 1:
+        raise ValueError(f"参数 test_fraction 应在 (0, 1) 之间，实际得到 {fraction}")
+    images, labels = load_digits_tensors()
+    if resize is not None:
+        size = _require_positive_int(resize, "resize")
+        images = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+    train_idx, test_idx = train_test_split(
+        np.arange(len(labels)), test_size=fraction, random_state=seed, stratify=labels.numpy()
+    )
+    train_set = TensorDataset(images[train_idx], labels[train_idx])
+    test_set = TensorDataset(images[test_idx], labels[test_idx])
+    generator = torch.Generator().manual_seed(seed)
+    return (
+        DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator),
+        DataLoader(test_set, batch_size=batch_size, shuffle=False),
+    )
+# --8<-- [end:digits_loaders]
+
+
+# --8<-- [start:fashion_mnist_loaders]
+def fashion_mnist_loaders(
+    root: str | Path,
+    batch_size: int = 256,
+    *,
+    resize: int | None = None,
+    download: bool = False,
+    num_workers: int = 0,
+) -> tuple[DataLoader, DataLoader]:
+    """用 torchvision 读取 Fashion-MNIST，返回训练集和测试集的 ``DataLoader``。
+
+    图像被转换为形状 ``(1, 28, 28)``（或 ``(1, resize, resize)``）、取值在 [0, 1] 的浮点张量。
+
+    Args:
+        root: 数据所在的目录；文件位于 ``root/FashionMNIST/raw/``。
+        batch_size: 小批量大小。
+        resize: 若给出，把图像缩放到 ``resize × resize``（例如 AlexNet 需要更大的输入）。
+        download: 目录里没有数据时是否联网下载。默认不下载，缺文件时报错并说明怎么办。
+        num_workers: 读取数据的子进程数；大于 0 时，在 Windows 和 macOS 上脚本的主体必须放在
+            ``if __name__ == "__main__":`` 之下。
+    """
+    import torchvision
+    from torchvision import transforms
+
+    _require_positive_int(batch_size, "batch_size")
+    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
+        raise ValueError(f"参数 num_workers 应为非负整数，实际得到 {num_workers!r}")
+    steps = [transforms.ToTensor()]
+    if resize is not None:
+        steps.insert(0, transforms.Resize(_require_positive_int(resize, "resize")))
+    transform = transforms.Compose(steps)
+    root = Path(root)
+    try:
+        train = torchvision.datasets.FashionMNIST(root, train=True, transform=transform, download=download)
+        test = torchvision.datasets.FashionMNIST(root, train=False, transform=transform, download=download)
+    except RuntimeError as error:
+        raise FileNotFoundError(
+            f"在 {root / 'FashionMNIST' / 'raw'} 下找不到 Fashion-MNIST 的数据文件；"
+            "可以传入 download=True 联网下载，或把四个 *-ubyte 文件放到该目录"
+        ) from error
+    return (
+        DataLoader(train, batch_size, shuffle=True, num_workers=num_workers),
+        DataLoader(test, batch_size, shuffle=False, num_workers=num_workers),
+    )
+# --8<-- [end:fashion_mnist_loaders]
+
+
+def write_idx(path: str | Path, array: np.ndarray) -> Path:
+    """把 ``uint8`` 数组写成 MNIST 系列数据集使用的 IDX 文件（大端序的维数头 + 原始字节）。
+
+    Examples:
+        >>> import tempfile
+        >>> folder = tempfile.mkdtemp()
+        >>> path = write_idx(f"{folder}/labels-idx1-ubyte", np.array([3, 1, 4], dtype=np.uint8))
+        >>> path.read_bytes()[:4], path.stat().st_size
+        (b'\\x00\\x00\\x08\\x01', 11)
+    """
+    if not isinstance(array, np.ndarray) or array.dtype != np.uint8:
+        raise TypeError(f"参数 array 应为 dtype 为 uint8 的 numpy 数组，实际得到 {type(array).__name__}")
+    if array.ndim not in (1, 3):
+        raise ValueError(f"IDX 文件中标签是 1 维、图像是 3 维 (N, H, W)，实际维数为 {array.ndim}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = struct.pack(">HBB", 0, 0x08, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    path.write_bytes(header + array.tobytes())
+    return path
+
+
+def write_fake_fashion_mnist(root: str | Path, *, n_train: int = 64, n_test: int = 16, seed: int = 0) -> Path:
+    """在 ``root/FashionMNIST/raw/`` 下写出格式与真实数据相同、内容随机的小数据集，返回该目录。
+
+    用于在没有网络的环境里运行 :func:`fashion_mnist_loaders` 的真实读取代码。
+    """
+    _require_positive_int(n_train, "n_train")
+    _require_positive_int(n_test, "n_test")
+    rng = np.random.default_rng(seed)
+    raw = Path(root) / "FashionMNIST" / "raw"
+    for prefix, count in (("train", n_train), ("t10k", n_test)):
+        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, count, dtype=np.uint8))
+    return raw
