@@ -9,8 +9,9 @@ import math
 import numbers
 
 import torch
+from torch import nn
 
-__all__ = ["require_tensor", "require_real"]
+__all__ = ["require_tensor", "require_real", "require_positive_int", "require_module"]
 
 
 def require_tensor(value: object, name: str, *, floating: bool = False) -> torch.Tensor:
@@ -79,3 +80,43 @@ def require_real(value: object, name: str, *, minimum: float | None = None) -> f
     if minimum is not None and number < minimum:
         raise ValueError(f"参数 {name} 应不小于 {minimum}，实际得到 {number}")
     return number
+
+
+def require_positive_int(value: object, name: str) -> int:
+    """确认 ``value`` 是正整数（``bool`` 不算），原样返回。
+
+    Raises:
+        TypeError: ``value`` 不是整数。
+        ValueError: ``value`` 不大于 0。
+
+    Examples:
+        >>> require_positive_int(3, "num_epochs")
+        3
+        >>> require_positive_int(0, "num_hiddens")
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 num_hiddens 应为正整数，实际得到 0
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"参数 {name} 应为正整数，实际得到 {type(value).__name__}")
+    if value <= 0:
+        raise ValueError(f"参数 {name} 应为正整数，实际得到 {value}")
+    return value
+
+
+def require_module(value: object, name: str) -> nn.Module:
+    """确认 ``value`` 是 ``nn.Module`` 的实例（而不是类本身或别的对象），原样返回。
+
+    Examples:
+        >>> require_module(nn.ReLU, "module")
+        Traceback (most recent call last):
+        ...
+        TypeError: 参数 module 应为 nn.Module 的实例，实际得到类 ReLU 本身；请先实例化，例如写 ReLU()
+    """
+    if isinstance(value, type) and issubclass(value, nn.Module):
+        raise TypeError(
+            f"参数 {name} 应为 nn.Module 的实例，实际得到类 {value.__name__} 本身；请先实例化，例如写 {value.__name__}()"
+        )
+    if not isinstance(value, nn.Module):
+        raise TypeError(f"参数 {name} 应为 nn.Module 的实例，实际得到 {type(value).__name__}")
+    return value

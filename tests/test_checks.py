@@ -5,7 +5,9 @@ import math
 import pytest
 import torch
 
-from lessons_src.checks import require_real, require_tensor
+from torch import nn
+
+from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
 
 
 def test_require_tensor_returns_the_tensor():
@@ -38,3 +40,26 @@ def test_require_real():
         require_real(math.inf, "p")
     with pytest.raises(ValueError, match="应不小于 0.5"):
         require_real(0.1, "p", minimum=0.5)
+
+
+def test_require_positive_int():
+    assert require_positive_int(3, "n") == 3
+    with pytest.raises(TypeError, match="参数 n 应为正整数，实际得到 float"):
+        require_positive_int(3.0, "n")
+    with pytest.raises(TypeError, match="实际得到 bool"):
+        require_positive_int(True, "n")
+    with pytest.raises(TypeError, match="实际得到 str"):
+        require_positive_int("3", "n")
+    with pytest.raises(ValueError, match="参数 n 应为正整数，实际得到 -1"):
+        require_positive_int(-1, "n")
+    with pytest.raises(ValueError, match="实际得到 0"):
+        require_positive_int(0, "n")
+
+
+def test_require_module():
+    layer = nn.ReLU()
+    assert require_module(layer, "module") is layer
+    with pytest.raises(TypeError, match=r"实际得到类 Linear 本身；请先实例化，例如写 Linear\(\)"):
+        require_module(nn.Linear, "net")
+    with pytest.raises(TypeError, match="参数 net 应为 nn.Module 的实例，实际得到 str"):
+        require_module("net", "net")

@@ -158,3 +158,9 @@ def test_missing_snippet_is_an_error(tmp_path: Path):
     expander = SnippetExpander.from_mkdocs_yml(MKDOCS_YML)
     with pytest.raises(Exception, match="no_such_file"):
         expander.expand('```python\n--8<-- "lessons_src/no_such_file.py:x"\n```')
+
+
+def test_page_code_does_not_inherit_future_imports():
+    # 类型注解里用到未导入的名字：读者运行时会报 NameError，测试也必须报错
+    with pytest.raises(NameError, match="Sequence"):
+        run_page(make_page(code("python", "def f(x: Sequence) -> int:\n    return 1")))

@@ -25,13 +25,17 @@ def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.Notebook
 
 
 def stdout_of(notebook: nbformat.NotebookNode) -> str:
-    return "".join(
-        output.get("text", "")
-        for cell in notebook.cells
-        if cell.cell_type == "code"
-        for output in cell.outputs
-        if output.output_type == "stream" and output.name == "stdout"
-    )
+    """笔记本打印的内容，加上单元最后一个表达式的值（Jupyter 的 Out[n]）。"""
+    pieces = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type == "stream" and output.name == "stdout":
+                pieces.append(output.text)
+            elif output.output_type == "execute_result":
+                pieces.append(output.data.get("text/plain", "") + "\n")
+    return "".join(pieces)
 
 
 @pytest.mark.notebook

@@ -224,3 +224,91 @@ def test_chinese_search_finds_the_page(server, browser, query, expected):
     first = links.evaluate_all("anchors => anchors.map(a => a.getAttribute('href'))")[:3]
     page.close()
     assert any(expected in href for href in first), first
+
+
+def test_copy_button_copies_only_the_code(server, browser):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(server + "mlp/activation-functions/")
+    page.wait_for_load_state("networkidle")
+    block = page.locator("div.language-python").nth(1)
+    expected = block.locator("code").inner_text()
+    block.hover()
+    block.locator("button.md-clipboard").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert copied.strip() == expected.strip()
+    assert "def sigmoid" in copied
+    assert ">>>" not in copied.splitlines()[0] and "输出" not in copied
+
+
+def test_palette_toggle_switches_between_light_and_dark(server, browser):
+    page = browser.new_page(color_scheme="light")
+    page.goto(server)
+    page.wait_for_load_state("networkidle")
+    scheme = "document.body.getAttribute('data-md-color-scheme')"
+    assert page.evaluate(scheme) == "default"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.evaluate(scheme) == "slate"
+    page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert page.evaluate(scheme) == "default"
+    page.close()
+
+
+def test_notebook_links_serve_valid_notebooks(site, server, browser):
+    page = browser.new_page()
+    checked = 0
+    for url in page_urls(site):
+        html = (site / url / "index.html").read_text("utf-8") if url else (site / "index.html").read_text("utf-8")
+        match = re.search(r'class="md-button lesson-notebook" download="[^"]+" href="([^"]+)"', html)
+        if not match:
+            continue
+        response = page.request.get(server + url + match.group(1))
+        assert response.ok, url
+        nbformat.validate(nbformat.reads(response.text(), as_version=4))
+        checked += 1
+    page.close()
+    assert checked >= 1
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(value) / 255 for value in re.findall(r"[\d.]+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_body_text_contrast_in_both_palettes(server, browser, scheme):
+    page = browser.new_page(color_scheme=scheme)
+    page.goto(server + "mlp/activation-functions/")
+    page.wait_for_load_state("networkidle")
+    colors = page.evaluate(
+        """() => {
+            const p = document.querySelector('article p');
+            const style = getComputedStyle(p);
+            const body = getComputedStyle(document.querySelector('.md-main'));
+            const root = getComputedStyle(document.body);
+            return [style.color, body.backgroundColor, root.backgroundColor];
+        }"""
+    )
+    page.close()
+    foreground = _luminance(colors[0])
+    background = _luminance(colors[1] if "0, 0, 0, 0" not in colors[1] else colors[2])
+    lighter, darker = max(foreground, background), min(foreground, background)
+    assert (lighter + 0.05) / (darker + 0.05) >= 4.5, colors
+
+
+def test_headings_do_not_skip_levels_and_images_have_chinese_alt(site):
+    for page in html_pages(site):
+        html = page.read_text("utf-8")
+        article = re.search(r"<article.*?</article>", html, re.DOTALL)
+        if not article:
+            continue
+        levels = [int(level) for level in re.findall(r"<h([1-6])\b", article.group(0))]
+        for previous, current in zip(levels, levels[1:]):
+            assert current <= previous + 1, f"{page.relative_to(site)}: 标题从 h{previous} 跳到了 h{current}"
+        for image in parse(page).images:
+            src = image.get("src") or ""
+            if src.startswith("data:") or "twemoji" in src:
+                continue
+            assert re.search(r"[\u4e00-\u9fff]", image.get("alt") or ""), f"{page.relative_to(site)}: 图片 {src} 缺少中文替代文本"

@@ -81,10 +81,11 @@ def run_block(source: str, namespace: dict[str, Any], *, filename: str = "<page>
     result = BlockResult()
     try:
         with redirect_stdout(buffer):
-            exec(compile(tree, filename, "exec"), namespace)
+            # dont_inherit：不继承本模块的 from __future__ import annotations，页面代码的行为要和读者运行时一样
+            exec(compile(tree, filename, "exec", dont_inherit=True), namespace)
             if last_expression is not None:
                 expression = ast.Expression(last_expression.value)
-                value = eval(compile(expression, filename, "eval"), namespace)
+                value = eval(compile(expression, filename, "eval", dont_inherit=True), namespace)
                 if isinstance(value, Figure):
                     result.figures.append(value)
                 elif value is not None:

@@ -7,14 +7,17 @@
 
 from __future__ import annotations
 
+import math
 import struct
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.checks import require_real
+from lessons_src.checks import require_real, require_tensor, require_positive_int
 
 __all__ = [
     "DIGITS_LABELS",
@@ -24,6 +27,7 @@ __all__ = [
     "fashion_mnist_loaders",
     "write_idx",
     "write_fake_fashion_mnist",
+    "show_images",
 ]
 
 DIGITS_LABELS = [str(digit) for digit in range(10)]
@@ -31,14 +35,6 @@ DIGITS_LABELS = [str(digit) for digit in range(10)]
 
 FASHION_MNIST_LABELS = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
 """Fashion-MNIST 的 10 个类别，按标签 0–9 的顺序。"""
-
-
-def _require_positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"参数 {name} 应为正整数，实际得到 {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"参数 {name} 应为正整数，实际得到 {value}")
-    return value
 
 
 # --8<-- [start:load_digits_tensors]
@@ -89,13 +85,13 @@ def digits_loaders(
     """
     from sklearn.model_selection import train_test_split
 
-    _require_positive_int(batch_size, "batch_size")
+    require_positive_int(batch_size, "batch_size")
     fraction = require_real(test_fraction, "test_fraction")
     if not 0 < fraction < 1:
         raise ValueError(f"参数 test_fraction 应在 (0, 1) 之间，实际得到 {fraction}")
     images, labels = load_digits_tensors()
     if resize is not None:
-        size = _require_positive_int(resize, "resize")
+        size = require_positive_int(resize, "resize")
         images = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
     train_idx, test_idx = train_test_split(
         np.arange(len(labels)), test_size=fraction, random_state=seed, stratify=labels.numpy()
@@ -134,12 +130,12 @@ def fashion_mnist_loaders(
     import torchvision
     from torchvision import transforms
 
-    _require_positive_int(batch_size, "batch_size")
+    require_positive_int(batch_size, "batch_size")
     if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
         raise ValueError(f"参数 num_workers 应为非负整数，实际得到 {num_workers!r}")
     steps = [transforms.ToTensor()]
     if resize is not None:
-        steps.insert(0, transforms.Resize(_require_positive_int(resize, "resize")))
+        steps.insert(0, transforms.Resize(require_positive_int(resize, "resize")))
     transform = transforms.Compose(steps)
     root = Path(root)
     try:
@@ -183,11 +179,59 @@ def write_fake_fashion_mnist(root: str | Path, *, n_train: int = 64, n_test: int
 
     用于在没有网络的环境里运行 :func:`fashion_mnist_loaders` 的真实读取代码。
     """
-    _require_positive_int(n_train, "n_train")
-    _require_positive_int(n_test, "n_test")
+    require_positive_int(n_train, "n_train")
+    require_positive_int(n_test, "n_test")
     rng = np.random.default_rng(seed)
     raw = Path(root) / "FashionMNIST" / "raw"
     for prefix, count in (("train", n_train), ("t10k", n_test)):
         write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (count, 28, 28), dtype=np.uint8))
         write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, count, dtype=np.uint8))
     return raw
+
+
+# --8<-- [start:show_images]
+def show_images(
+    images: torch.Tensor,
+    titles: Sequence[str] | None = None,
+    *,
+    num_cols: int = 8,
+    label: str = "数据集中的示例图像，每张图上方是它的标签",
+) -> Figure:
+    """把一批灰度图像排成网格画出来，返回 matplotlib 的 ``Figure``。
+
+    Args:
+        images: 形状为 ``(n, 1, H, W)`` 或 ``(n, H, W)`` 的浮点张量。
+        titles: 每张图的标题（例如类别名），长度应为 n；``None`` 时不加标题。
+        num_cols: 每行最多放几张图。
+        label: 图的中文说明，用作网页上图片的替代文本。
+
+    Examples:
+        >>> figure = show_images(torch.rand(5, 1, 8, 8), ["a", "b", "c", "d", "e"], num_cols=3)
+        >>> len(figure.axes), figure.axes[1].get_title()
+        (6, 'b')
+    """
+    require_tensor(images, "images", floating=True)
+    if images.dim() == 4 and images.shape[1] == 1:
+        images = images[:, 0]
+    if images.dim() != 3 or len(images) == 0:
+        raise ValueError(f"参数 images 的形状应为 (n, 1, H, W) 或 (n, H, W) 且 n ≥ 1，实际为 {tuple(images.shape)}")
+    if titles is not None:
+        if isinstance(titles, str) or not isinstance(titles, Sequence):
+            raise TypeError(f"参数 titles 应为字符串列表或 None，实际得到 {type(titles).__name__}")
+        if len(titles) != len(images):
+            raise ValueError(f"titles 的长度应与图像数相同，实际为 {len(titles)} 和 {len(images)}")
+    num_cols = min(require_positive_int(num_cols, "num_cols"), len(images))
+    if not isinstance(label, str) or not label.strip():
+        raise TypeError("参数 label 应为非空字符串（图的中文说明）")
+    num_rows = math.ceil(len(images) / num_cols)
+    figure = Figure(figsize=(1.1 * num_cols, 1.3 * num_rows), layout="constrained")
+    figure.set_label(label)
+    grid = figure.subplots(num_rows, num_cols, squeeze=False)
+    for index, axes in enumerate(grid.flat):
+        axes.set_axis_off()
+        if index < len(images):
+            axes.imshow(images[index].detach().cpu().numpy(), cmap="gray")
+            if titles is not None:
+                axes.set_title(str(titles[index]))
+    return figure
+# --8<-- [end:show_images]

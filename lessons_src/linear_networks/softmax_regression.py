@@ -18,11 +18,13 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import require_tensor
+from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
 
 __all__ = [
     "softmax",
     "cross_entropy",
+    "cross_entropy_from_logits",
+    "SoftmaxRegressionScratch",
     "count_correct",
     "evaluate_accuracy",
     "train_epoch",
@@ -75,6 +77,69 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 # --8<-- [end:cross_entropy]
 
 
+# --8<-- [start:cross_entropy_from_logits]
+def cross_entropy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """直接从未规范化的输出（logits）计算交叉熵，返回形状为 ``(批量大小,)`` 的张量。
+
+    利用 -log softmax(o)_y = log Σ_k exp(o_k) - o_y，并在 log-sum-exp 中先减去每行最大值 m：
+    log Σ_k exp(o_k) = m + log Σ_k exp(o_k - m)。全程不出现会下溢成 0 的概率，
+    这正是 ``nn.CrossEntropyLoss`` 接收 logits 的原因。
+
+    Examples:
+        >>> cross_entropy_from_logits(torch.tensor([[1000.0, 0.0, -1000.0]]), torch.tensor([2]))
+        tensor([2000.])
+    """
+    require_tensor(logits, "logits", floating=True)
+    require_tensor(y, "y")
+    if logits.dim() != 2 or y.shape != logits.shape[:1]:
+        raise ValueError(
+            f"logits 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(logits.shape)} 和 {tuple(y.shape)}"
+        )
+    m = logits.max(dim=1, keepdim=True).values
+    log_sum_exp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))
+    return log_sum_exp - logits[torch.arange(len(logits)), y]
+# --8<-- [end:cross_entropy_from_logits]
+
+
+# --8<-- [start:softmax_regression_scratch]
+class SoftmaxRegressionScratch(nn.Module):
+    """从零实现的 softmax 回归：把图像展平成向量 x，输出 softmax(xW + b)，即各类别的概率。
+
+    ``W`` 的形状为 ``(num_inputs, num_outputs)``，按均值 0、标准差 ``sigma`` 的正态分布初始化；
+    ``b`` 的形状为 ``(num_outputs,)``，初始化为 0。两者用 ``nn.Parameter`` 包装，
+    所以 :func:`fit` 能找到它们所在的设备，``model.train()`` / ``model.eval()`` 也照常可用。
+
+    Examples:
+        >>> net = SoftmaxRegressionScratch(64, 10)
+        >>> net.W.shape, net.b.shape
+        (torch.Size([64, 10]), torch.Size([10]))
+        >>> probs = net(torch.rand(2, 1, 8, 8))
+        >>> probs.shape, torch.allclose(probs.sum(dim=1), torch.ones(2))
+        (torch.Size([2, 10]), True)
+    """
+
+    def __init__(self, num_inputs: int, num_outputs: int, *, sigma: float = 0.01) -> None:
+        super().__init__()
+        for name, value in (("num_inputs", num_inputs), ("num_outputs", num_outputs)):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"参数 {name} 应为正整数，实际得到 {type(value).__name__}")
+            if value <= 0:
+                raise ValueError(f"参数 {name} 应为正整数，实际得到 {value}")
+        sigma = require_real(sigma, "sigma", minimum=0.0)
+        self.num_inputs = num_inputs
+        self.W = nn.Parameter(torch.normal(0.0, sigma, size=(num_inputs, num_outputs)))
+        self.b = nn.Parameter(torch.zeros(num_outputs))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_tensor(X, "X", floating=True)
+        if X.dim() < 2 or X.shape[1:].numel() != self.num_inputs:
+            raise ValueError(
+                f"输入的形状应为 (批量大小, ...) 且每个样本有 {self.num_inputs} 个元素，实际为 {tuple(X.shape)}"
+            )
+        return softmax(X.reshape(len(X), -1) @ self.W + self.b)
+# --8<-- [end:softmax_regression_scratch]
+
+
 # --8<-- [start:evaluate_accuracy]
 def count_correct(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     """预测正确的样本数。``y_hat`` 的每一行取最大值的下标作为预测类别。
@@ -103,18 +168,19 @@ def evaluate_accuracy(model: nn.Module, data_iter: Batches) -> float:
     评估时切换到评估模式（``model.eval()``，Dropout 和批量规范化按推理方式工作）并关闭梯度，
     结束后恢复模型原来的模式。数据会被移到模型参数所在的设备上。
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"参数 model 应为 nn.Module，实际得到 {type(model).__name__}")
+    require_module(model, "model")
     device = _device_of(model)
     was_training = model.training
     model.eval()
     correct = total = 0
-    with torch.no_grad():
-        for X, y in data_iter:
-            X, y = X.to(device), y.to(device)
-            correct += count_correct(model(X), y)
-            total += len(y)
-    model.train(was_training)
+    try:
+        with torch.no_grad():
+            for X, y in data_iter:
+                X, y = X.to(device), y.to(device)
+                correct += count_correct(model(X), y)
+                total += len(y)
+    finally:
+        model.train(was_training)
     if total == 0:
         raise ValueError("data_iter 中没有样本，无法计算准确率")
     return correct / total
@@ -129,6 +195,7 @@ def train_epoch(
 
     ``loss_fn`` 应返回小批量上的平均损失（``nn.CrossEntropyLoss()`` 的默认行为）。
     """
+    require_module(model, "model")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer，实际得到 {type(optimizer).__name__}")
     device = _device_of(model)
@@ -186,8 +253,7 @@ def fit(
     """
     from tqdm.auto import tqdm
 
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
-        raise ValueError(f"参数 num_epochs 应为正整数，实际得到 {num_epochs!r}")
+    require_positive_int(num_epochs, "num_epochs")
     history = History()
     epochs = tqdm(range(num_epochs), desc="训练", unit="轮", disable=not progress, leave=False)
     for _ in epochs:

@@ -1,0 +1,119 @@
+"""自定义层：不带参数的 CenteredLayer，带参数的 MyLinear，以及用 ParameterList / ParameterDict 管理参数的层。
+
+对应页面 ``docs/deep-learning-computation/custom-layer.md``。
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.deep_learning_computation.model_construction import require_features
+
+__all__ = ["CenteredLayer", "MyLinear", "MyListDense", "MyDictDense"]
+
+
+# --8<-- [start:CenteredLayer]
+class CenteredLayer(nn.Module):
+    """从输入中减去它的均值（对全部元素求均值），输出的均值为 0。这个层没有参数。
+
+    Examples:
+        >>> CenteredLayer()(torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
+        tensor([-2., -1.,  0.,  1.,  2.])
+    """
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_tensor(X, "X", floating=True)
+        if X.numel() == 0:
+            raise ValueError("参数 X 不能是空张量：空张量没有均值")
+        return X - X.mean()
+# --8<-- [end:CenteredLayer]
+
+
+# --8<-- [start:MyLinear]
+class MyLinear(nn.Module):
+    """手写的全连接层：输出 ``X @ weight + bias``。
+
+    ``weight`` 的形状是 ``(in_units, units)``，``bias`` 的形状是 ``(units,)``；
+    两者都是 ``nn.Parameter``，赋值给属性时会被自动登记为模型参数。
+
+    Args:
+        in_units: 输入特征数。
+        units: 输出特征数。
+
+    Examples:
+        >>> layer = MyLinear(5, 3)
+        >>> layer(torch.rand(2, 5)).shape
+        torch.Size([2, 3])
+        >>> [(name, tuple(p.shape)) for name, p in layer.named_parameters()]
+        [('weight', (5, 3)), ('bias', (3,))]
+    """
+
+    def __init__(self, in_units: int, units: int) -> None:
+        super().__init__()
+        self.in_units = require_positive_int(in_units, "in_units")
+        self.units = require_positive_int(units, "units")
+        self.weight = nn.Parameter(torch.randn(in_units, units) * 0.01)
+        self.bias = nn.Parameter(torch.zeros(units))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_features(X, self.in_units)
+        return X @ self.weight + self.bias  # 直接用参数本身，不要用 .data，否则梯度传不到参数
+
+    def extra_repr(self) -> str:  # print(layer) 时显示的内容
+        return f"in_units={self.in_units}, units={self.units}"
+# --8<-- [end:MyLinear]
+
+
+# --8<-- [start:MyListDense]
+class MyListDense(nn.Module):
+    """用 ``nn.ParameterList`` 存放 4 个矩阵，前向传播时依次右乘：4 → 4 → 4 → 4 → 1。
+
+    Examples:
+        >>> net = MyListDense()
+        >>> net(torch.ones(2, 4)).shape
+        torch.Size([2, 1])
+        >>> len(list(net.parameters()))
+        4
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.params = nn.ParameterList([nn.Parameter(torch.randn(4, 4)) for _ in range(3)])
+        self.params.append(nn.Parameter(torch.randn(4, 1)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        require_features(x, 4, "x")
+        for weight in self.params:
+            x = x @ weight
+        return x  # 别忘了返回结果
+# --8<-- [end:MyListDense]
+
+
+# --8<-- [start:MyDictDense]
+class MyDictDense(nn.Module):
+    """用 ``nn.ParameterDict`` 按名字存放 3 个矩阵，前向传播时由 ``choice`` 选用其中一个。
+
+    Examples:
+        >>> net = MyDictDense()
+        >>> [net(torch.ones(1, 4), choice).shape[1] for choice in ("linear1", "linear2", "linear3")]
+        [4, 1, 2]
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.params = nn.ParameterDict({
+            "linear1": nn.Parameter(torch.randn(4, 4)),
+            "linear2": nn.Parameter(torch.randn(4, 1)),
+        })
+        self.params.update({"linear3": nn.Parameter(torch.randn(4, 2))})
+
+    def forward(self, x: torch.Tensor, choice: str = "linear1") -> torch.Tensor:
+        require_features(x, 4, "x")
+        if not isinstance(choice, str):
+            raise TypeError(f"参数 choice 应为字符串（参数的名字），实际得到 {type(choice).__name__}")
+        if choice not in self.params:
+            raise ValueError(f"参数 choice 应为 {list(self.params.keys())} 之一，实际得到 {choice!r}")
+        return x @ self.params[choice]
+# --8<-- [end:MyDictDense]

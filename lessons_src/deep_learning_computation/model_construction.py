@@ -1,0 +1,159 @@
+"""层和块：自定义块 MLP、手写的顺序块 MySequential、在前向传播中执行任意代码的 FixedHiddenMLP、嵌套块 NestMLP。
+
+对应页面 ``docs/deep-learning-computation/model-construction.md``。
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lessons_src.checks import require_tensor, require_positive_int
+
+__all__ = [
+    "require_features",
+    "MLP",
+    "MySequential",
+    "FixedHiddenMLP",
+    "NestMLP",
+]
+
+
+# --8<-- [start:checks]
+def require_features(X: object, num_features: int, name: str = "X") -> torch.Tensor:
+    """确认 ``X`` 是浮点张量，且最后一维（特征维）的长度是 ``num_features``，原样返回。
+
+    Examples:
+        >>> require_features(torch.rand(2, 3), 4)
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 X 的最后一维应有 4 个特征，实际形状为 (2, 3)；例如形状 (批量大小, 4)
+    """
+    require_tensor(X, name, floating=True)
+    if X.dim() == 0 or X.shape[-1] != num_features:
+        raise ValueError(
+            f"参数 {name} 的最后一维应有 {num_features} 个特征，实际形状为 {tuple(X.shape)}；"
+            f"例如形状 (批量大小, {num_features})"
+        )
+    return X
+# --8<-- [end:checks]
+
+
+# --8<-- [start:MLP]
+class MLP(nn.Module):
+    """两层的多层感知机：全连接隐藏层 + ReLU + 全连接输出层。
+
+    Args:
+        num_inputs: 输入特征数。
+        num_hiddens: 隐藏单元数。
+        num_outputs: 输出数。
+
+    Examples:
+        >>> net = MLP()
+        >>> net(torch.rand(2, 20)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(self, num_inputs: int = 20, num_hiddens: int = 256, num_outputs: int = 10) -> None:
+        super().__init__()  # 先让 nn.Module 完成自己的初始化，子模块和参数才能被登记
+        self.num_inputs = require_positive_int(num_inputs, "num_inputs")
+        self.hidden = nn.Linear(num_inputs, require_positive_int(num_hiddens, "num_hiddens"))
+        self.out = nn.Linear(num_hiddens, require_positive_int(num_outputs, "num_outputs"))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_features(X, self.num_inputs)
+        return self.out(F.relu(self.hidden(X)))  # ReLU 用函数形式，它没有参数，不必做成子模块
+# --8<-- [end:MLP]
+
+
+# --8<-- [start:MySequential]
+class MySequential(nn.Module):
+    """按顺序连接若干个块，功能上与 ``nn.Sequential`` 相同。
+
+    Args:
+        *modules: 按执行顺序排列的块，每个都必须是 ``nn.Module`` 的实例。
+
+    Raises:
+        TypeError: 某个参数不是 ``nn.Module`` 的实例（例如写成了 ``nn.ReLU`` 而不是 ``nn.ReLU()``）。
+
+    Examples:
+        >>> net = MySequential(nn.Linear(20, 256), nn.ReLU(), nn.Linear(256, 10))
+        >>> net(torch.rand(2, 20)).shape
+        torch.Size([2, 10])
+        >>> len(list(net.parameters()))
+        4
+    """
+
+    def __init__(self, *modules: nn.Module) -> None:
+        super().__init__()
+        for index, module in enumerate(modules):
+            if not isinstance(module, nn.Module):
+                raise TypeError(
+                    f"第 {index} 个参数应为 nn.Module 的实例，实际得到 {type(module).__name__}"
+                    f"（{module!r}）；层要先实例化，例如写 nn.ReLU() 而不是 nn.ReLU"
+                )
+            # add_module 把子块登记到 self._modules 中（一个有序字典），
+            # parameters()、to(device)、state_dict() 都通过它找到子块的参数
+            self.add_module(str(index), module)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        # 遍历 _modules 而不是 children()：children() 会去掉重复的块，
+        # 同一个块出现两次（参数绑定）时只会执行一次
+        for block in self._modules.values():
+            X = block(X)
+        return X
+# --8<-- [end:MySequential]
+
+
+# --8<-- [start:FixedHiddenMLP]
+class FixedHiddenMLP(nn.Module):
+    """前向传播中带有常量权重、复用同一层、含 Python 控制流的块。
+
+    ``rand_weight`` 是用 ``register_buffer`` 登记的缓冲区：它不是参数，不参与训练，
+    但会随 ``to(device)`` 移动，也会保存在 ``state_dict()`` 中。
+
+    Examples:
+        >>> net = FixedHiddenMLP()
+        >>> net(torch.rand(2, 20)).shape  # 输出是一个标量
+        torch.Size([])
+        >>> [name for name, _ in net.named_parameters()]
+        ['linear.weight', 'linear.bias']
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.register_buffer("rand_weight", torch.rand(20, 20))  # 常量，不计算梯度
+        self.linear = nn.Linear(20, 20)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_features(X, 20)
+        if not torch.isfinite(X).all():
+            raise ValueError("参数 X 中有 NaN 或无穷大；下面的 while 循环对无穷大不会终止")
+        X = self.linear(X)
+        X = F.relu(X @ self.rand_weight + 1)
+        X = self.linear(X)  # 再用一次同一个全连接层：两次使用共享同一组参数
+        while X.abs().sum() > 1:  # 普通的 Python 控制流
+            X = X / 2
+        return X.sum()
+# --8<-- [end:FixedHiddenMLP]
+
+
+# --8<-- [start:NestMLP]
+class NestMLP(nn.Module):
+    """块里再套块：一个 ``nn.Sequential`` 子块后接一个全连接层，20 → 64 → 32 → 16。
+
+    Examples:
+        >>> NestMLP()(torch.rand(2, 20)).shape
+        torch.Size([2, 16])
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU())
+        self.linear = nn.Linear(32, 16)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        require_features(X, 20)
+        return self.linear(self.net(X))
+# --8<-- [end:NestMLP]

@@ -1,0 +1,125 @@
+"""数据增广：用 torchvision 的随机变换为训练图像生成“新”样本。
+
+对应页面 ``docs/mlp/data-augmentation.md``。增广只用在训练集上，并且在每次取样本时重新随机变换
+（:class:`AugmentedDataset`），所以每一轮网络看到的都是同一批图像的不同版本。
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from matplotlib.figure import Figure
+from torch.utils.data import Dataset
+from torchvision.transforms import v2
+
+from lessons_src.checks import require_real, require_tensor
+
+__all__ = ["digit_augmentation", "AugmentedDataset", "plot_augmentations"]
+
+# --8<-- [start:digit_augmentation]
+def digit_augmentation(degrees: float = 15.0, translate: float = 0.1, scale: float = 0.1) -> v2.RandomAffine:
+    """适合手写数字的增广：小角度旋转、小幅平移和缩放（不做翻转）。
+
+    Args:
+        degrees: 最大旋转角度（度），在 [0, 180] 内；实际角度在 ``[-degrees, degrees]`` 中均匀选取。
+        translate: 最大平移量占图像宽（高）的比例，在 [0, 1] 内。
+        scale: 缩放幅度，在 [0, 1) 内；缩放倍数在 ``[1 - scale, 1 + scale]`` 中均匀选取。
+
+    Examples:
+        >>> digit_augmentation()
+        RandomAffine(degrees=[-15.0, 15.0], translate=(0.1, 0.1), scale=(0.9, 1.1), ...)
+    """
+    degrees = require_real(degrees, "degrees", minimum=0.0)
+    translate = require_real(translate, "translate", minimum=0.0)
+    scale = require_real(scale, "scale", minimum=0.0)
+    if degrees > 180:
+        raise ValueError(f"参数 degrees 应在 [0, 180] 内，实际得到 {degrees}")
+    if translate > 1:
+        raise ValueError(f"参数 translate 应在 [0, 1] 内，实际得到 {translate}")
+    if scale >= 1:
+        raise ValueError(f"参数 scale 应在 [0, 1) 内，实际得到 {scale}；缩放倍数 1 - scale 必须为正")
+    return v2.RandomAffine(
+        degrees=degrees,
+        translate=(translate, translate),
+        scale=(1 - scale, 1 + scale),
+        interpolation=v2.InterpolationMode.BILINEAR,  # 默认的最近邻插值会让笔画出现锯齿
+    )
+# --8<-- [end:digit_augmentation]
+
+
+# --8<-- [start:AugmentedDataset]
+Transform = Callable[[torch.Tensor], torch.Tensor]  # 把一张图像变成另一张图像的函数
+
+
+class AugmentedDataset(Dataset):
+    """每次取出一个样本时，对图像重新做一次随机变换；标签不变。
+
+    Args:
+        images: 形状为 ``(n, C, H, W)`` 的浮点张量。
+        labels: 形状为 ``(n,)`` 的标签张量。
+        transform: 作用在单张图像 ``(C, H, W)`` 上的变换，例如 :func:`digit_augmentation` 的返回值。
+
+    Examples:
+        >>> data = AugmentedDataset(torch.rand(4, 1, 8, 8), torch.arange(4), digit_augmentation())
+        >>> X, y = data[1]
+        >>> len(data), X.shape, int(y)
+        (4, torch.Size([1, 8, 8]), 1)
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Transform) -> None:
+        require_tensor(images, "images", floating=True)
+        require_tensor(labels, "labels")
+        if images.dim() != 4 or labels.shape != images.shape[:1]:
+            raise ValueError(
+                f"images 的形状应为 (n, C, H, W)、labels 的形状应为 (n,)，"
+                f"实际为 {tuple(images.shape)} 和 {tuple(labels.shape)}"
+            )
+        if not callable(transform):
+            raise TypeError(f"参数 transform 应可调用（如 v2.RandomAffine(...)），实际得到 {type(transform).__name__}")
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.transform(self.images[index]), self.labels[index]
+# --8<-- [end:AugmentedDataset]
+
+
+def plot_augmentations(
+    image: torch.Tensor, transform: Transform, *, num: int = 7, seed: int = 0, label: str | None = None
+) -> Figure:
+    """把原图和 ``num`` 个随机变换后的版本排成一行，返回 ``Figure``。
+
+    Args:
+        image: 单张灰度图像，形状为 ``(1, H, W)``。
+        transform: 作用在这张图像上的随机变换。
+        num: 变换后的版本个数，正整数。
+        seed: 变换前用 ``torch.manual_seed(seed)`` 固定随机数，图可以复现。
+        label: 图的中文说明（网页上图片的替代文本）；默认自动生成。
+
+    Examples:
+        >>> figure = plot_augmentations(torch.rand(1, 8, 8), digit_augmentation(), num=3)
+        >>> [axes.get_title() for axes in figure.axes]
+        ['original', 'augmented 1', 'augmented 2', 'augmented 3']
+    """
+    require_tensor(image, "image", floating=True)
+    if image.dim() != 3 or image.shape[0] != 1:
+        raise ValueError(f"参数 image 应为形状 (1, H, W) 的单张灰度图像，实际形状为 {tuple(image.shape)}")
+    if not callable(transform):
+        raise TypeError(f"参数 transform 应可调用，实际得到 {type(transform).__name__}")
+    if isinstance(num, bool) or not isinstance(num, int) or num <= 0:
+        raise ValueError(f"参数 num 应为正整数，实际得到 {num!r}")
+    torch.manual_seed(seed)
+    versions = [image] + [transform(image) for _ in range(num)]
+    figure = Figure(figsize=(1.3 * (num + 1), 1.6), layout="constrained")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"参数 label 应为字符串，实际得到 {type(label).__name__}")
+    figure.set_label(label or f"一张手写数字图像（最左）和它经过随机变换得到的 {num} 个版本")
+    for index, (axes, version) in enumerate(zip(figure.subplots(1, num + 1), versions)):
+        axes.imshow(version[0].detach().numpy(), cmap="gray_r", vmin=0, vmax=1)
+        axes.set_title("original" if index == 0 else f"augmented {index}", fontsize=8)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    return figure

@@ -1,0 +1,199 @@
+"""权重衰减（L2 正则化）：从零实现与在优化器中设置 ``weight_decay`` 的简洁实现。
+
+对应页面 ``docs/mlp/weight-decay.md``。实验用 :func:`high_dim_linear_data` 生成一个容易过拟合的
+高维线性回归问题（200 维输入、只有 20 个训练样本），分别不加和加上权重衰减训练，
+逐轮记录训练损失、测试损失（:class:`~lessons_src.mlp.model_selection.LossCurves`）。
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from lessons_src.checks import require_real, require_tensor
+from lessons_src.mlp.model_selection import LossCurves, minibatch_indices
+
+__all__ = [
+    "high_dim_linear_data",
+    "squared_loss",
+    "l2_penalty",
+    "train_scratch",
+    "train_concise",
+]
+
+# --8<-- [start:checks]
+Data = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
+"""``(X_train, y_train, X_test, y_test)``。"""
+
+
+def _require_int(value: object, name: str, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"参数 {name} 应为整数，实际得到 {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
+    return value
+
+
+def _check_data(data: object) -> Data:
+    if not isinstance(data, tuple) or len(data) != 4:
+        raise TypeError("参数 data 应为 (X_train, y_train, X_test, y_test) 四元组，"
+                        f"实际得到 {type(data).__name__}")
+    X_train, y_train, X_test, y_test = data
+    for X, y, x_name, y_name in ((X_train, y_train, "X_train", "y_train"), (X_test, y_test, "X_test", "y_test")):
+        require_tensor(X, x_name, floating=True)
+        require_tensor(y, y_name, floating=True)
+        if X.dim() != 2 or y.shape != X.shape[:1]:
+            raise ValueError(f"{x_name} 的形状应为 (样本数, 特征数)、{y_name} 的形状应为 (样本数,)，"
+                             f"实际为 {tuple(X.shape)} 和 {tuple(y.shape)}")
+    if X_train.shape[1] != X_test.shape[1]:
+        raise ValueError(f"训练集和测试集的特征数应相同，实际为 {X_train.shape[1]} 和 {X_test.shape[1]}")
+    return data
+
+
+def _record(curves: LossCurves, forward: Callable[[torch.Tensor], torch.Tensor], data: Data) -> None:
+    X_train, y_train, X_test, y_test = data
+    with torch.no_grad():
+        curves.train_loss.append(squared_loss(forward(X_train), y_train).mean().item())
+        curves.test_loss.append(squared_loss(forward(X_test), y_test).mean().item())
+# --8<-- [end:checks]
+
+
+# --8<-- [start:high_dim_linear_data]
+def high_dim_linear_data(
+    num_train: int = 20,
+    num_test: int = 100,
+    num_inputs: int = 200,
+    *,
+    true_w: float = 0.01,
+    true_b: float = 0.05,
+    noise: float = 0.01,
+    seed: int = 1,
+) -> Data:
+    """生成 ``y = x·w + b + ε`` 的数据，``w`` 的每个分量都是 ``true_w``，``x ~ N(0, I)``，``ε ~ N(0, noise²)``。
+
+    返回 ``(X_train, y_train, X_test, y_test)``；``X`` 的形状为 ``(样本数, num_inputs)``，``y`` 为 ``(样本数,)``。
+
+    Examples:
+        >>> X_train, y_train, X_test, y_test = high_dim_linear_data()
+        >>> X_train.shape, y_train.shape, X_test.shape
+        (torch.Size([20, 200]), torch.Size([20]), torch.Size([100, 200]))
+    """
+    _require_int(num_train, "num_train", minimum=1)
+    _require_int(num_test, "num_test", minimum=1)
+    _require_int(num_inputs, "num_inputs", minimum=1)
+    w, b = require_real(true_w, "true_w"), require_real(true_b, "true_b")
+    sigma = require_real(noise, "noise", minimum=0.0)
+    generator = torch.Generator().manual_seed(seed)
+    X = torch.randn(num_train + num_test, num_inputs, generator=generator)
+    y = X.sum(dim=1) * w + b + sigma * torch.randn(num_train + num_test, generator=generator)
+    return X[:num_train], y[:num_train], X[num_train:], y[num_train:]
+# --8<-- [end:high_dim_linear_data]
+
+
+# --8<-- [start:l2_penalty]
+def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """逐样本的平方损失 ``(y_hat - y)² / 2``。
+
+    Examples:
+        >>> squared_loss(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]))
+        tensor([0., 2.])
+    """
+    require_tensor(y_hat, "y_hat", floating=True)
+    require_tensor(y, "y", floating=True)
+    if y_hat.shape != y.shape:
+        raise ValueError(f"y_hat 与 y 的形状应相同，实际为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}")
+    return (y_hat - y) ** 2 / 2
+
+
+def l2_penalty(w: torch.Tensor) -> torch.Tensor:
+    """L2 惩罚项 ``‖w‖² / 2``（所有元素的平方和的一半）。
+
+    Examples:
+        >>> l2_penalty(torch.tensor([3.0, 4.0]))
+        tensor(12.5000)
+    """
+    require_tensor(w, "w", floating=True)
+    return (w**2).sum() / 2
+# --8<-- [end:l2_penalty]
+
+
+# --8<-- [start:train_scratch]
+def train_scratch(
+    lambd: float, data: Data, *, num_epochs: int = 100, lr: float = 0.003, batch_size: int = 5, seed: int = 0
+) -> LossCurves:
+    """从零实现：在小批量平均损失上加 ``lambd * l2_penalty(w)``，用 SGD 训练线性回归。
+
+    ``w`` 从标准正态分布初始化（由 ``seed`` 固定），``b`` 从 0 开始。记录的损失是不含惩罚项的平方损失。
+
+    Examples:
+        >>> curves = train_scratch(3.0, high_dim_linear_data(), num_epochs=2)
+        >>> len(curves.test_loss), curves.weight.shape
+        (2, torch.Size([200]))
+    """
+    X_train, y_train, _, _ = _check_data(data)
+    lambd = require_real(lambd, "lambd", minimum=0.0)
+    _require_int(num_epochs, "num_epochs", minimum=1)
+    generator = torch.Generator().manual_seed(seed)
+    w = torch.randn(X_train.shape[1], generator=generator).requires_grad_(True)
+    b = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([w, b], lr=require_real(lr, "lr", minimum=0.0))
+    curves = LossCurves()
+    for _ in range(num_epochs):
+        for idx in minibatch_indices(len(y_train), batch_size, generator=generator):
+            loss = squared_loss(X_train[idx] @ w + b, y_train[idx]).mean() + lambd * l2_penalty(w)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        _record(curves, lambda X: X @ w + b, data)
+    curves.weight = w.detach()
+    return curves
+# --8<-- [end:train_scratch]
+
+
+# --8<-- [start:train_concise]
+def train_concise(
+    weight_decay: float,
+    data: Data,
+    *,
+    num_epochs: int = 100,
+    lr: float = 0.003,
+    batch_size: int = 5,
+    seed: int = 0,
+) -> LossCurves:
+    """简洁实现：``nn.Linear`` 加上优化器的 ``weight_decay``，只对权重衰减、不对偏置衰减。
+
+    初始化、小批量顺序都与 :func:`train_scratch` 相同，所以两者的结果应当一致。
+
+    Examples:
+        >>> curves = train_concise(3.0, high_dim_linear_data(), num_epochs=2)
+        >>> len(curves.train_loss), curves.weight.shape
+        (2, torch.Size([200]))
+    """
+    X_train, y_train, _, _ = _check_data(data)
+    weight_decay = require_real(weight_decay, "weight_decay", minimum=0.0)
+    _require_int(num_epochs, "num_epochs", minimum=1)
+    generator = torch.Generator().manual_seed(seed)
+    net = nn.Linear(X_train.shape[1], 1)
+    with torch.no_grad():
+        net.weight.copy_(torch.randn(X_train.shape[1], generator=generator))
+        net.bias.zero_()
+    optimizer = torch.optim.SGD(
+        [
+            {"params": [net.weight], "weight_decay": weight_decay},  # 权重衰减
+            {"params": [net.bias]},  # 偏置不衰减（weight_decay 默认为 0）
+        ],
+        lr=require_real(lr, "lr", minimum=0.0),
+    )
+    curves = LossCurves()
+    for _ in range(num_epochs):
+        for idx in minibatch_indices(len(y_train), batch_size, generator=generator):
+            loss = squared_loss(net(X_train[idx]).squeeze(1), y_train[idx]).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        _record(curves, lambda X: net(X).squeeze(1), data)
+    curves.weight = net.weight.detach().squeeze(0)
+    return curves
+# --8<-- [end:train_concise]

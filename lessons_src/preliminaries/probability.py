@@ -1,0 +1,179 @@
+"""概率：贝叶斯定理、期望与方差，以及掷骰子的抽样实验。
+
+对应页面 ``docs/preliminaries/probability.md``。
+"""
+
+from __future__ import annotations
+
+import torch
+from matplotlib.figure import Figure
+
+from lessons_src.checks import require_tensor
+
+__all__ = [
+    "bayes_posterior",
+    "expectation",
+    "plot_running_frequencies",
+    "roll_die",
+    "running_frequencies",
+    "variance",
+]
+
+
+# --8<-- [start:bayes_posterior]
+def _require_probabilities(probs: torch.Tensor, name: str, *, total: float | None = None) -> None:
+    if not torch.isfinite(probs).all() or (probs < 0).any() or (probs > 1).any():
+        raise ValueError(f"参数 {name} 的每个元素都应是 [0, 1] 内的概率，实际得到 {probs.tolist()}")
+    if total is not None and abs(probs.sum().item() - total) > 1e-6:
+        raise ValueError(f"参数 {name} 的元素之和应为 1，实际为 {probs.sum().item():.6g}")
+
+
+def bayes_posterior(prior: torch.Tensor, likelihood: torch.Tensor) -> torch.Tensor:
+    """用贝叶斯定理由先验和似然算出后验。
+
+    ``prior[h]`` 是 P(H = h)，``likelihood[h]`` 是观测到的证据在 H = h 时出现的概率
+    P(E | H = h)。分母 P(E) 由边缘化得到：P(E) = sum_h P(E | H = h) P(H = h)。
+
+    Returns:
+        后验 P(H = h | E)，与 ``prior`` 形状相同，元素之和为 1。
+
+    Examples:
+        >>> bayes_posterior(torch.tensor([0.5, 0.5]), torch.tensor([0.9, 0.3]))
+        tensor([0.7500, 0.2500])
+    """
+    require_tensor(prior, "prior", floating=True)
+    require_tensor(likelihood, "likelihood", floating=True)
+    if prior.dim() != 1 or prior.shape != likelihood.shape:
+        raise ValueError(
+            "参数 prior 和 likelihood 应为形状相同的向量（每个元素对应 H 的一个取值），"
+            f"实际形状为 {tuple(prior.shape)} 和 {tuple(likelihood.shape)}"
+        )
+    _require_probabilities(prior, "prior", total=1.0)
+    _require_probabilities(likelihood, "likelihood")
+    joint = likelihood * prior  # P(E, H = h) = P(E | H = h) P(H = h)
+    evidence = joint.sum()  # P(E)，边缘化
+    if evidence == 0:
+        raise ValueError("证据的概率 P(E) = sum(likelihood * prior) 为 0，后验没有定义")
+    return joint / evidence
+# --8<-- [end:bayes_posterior]
+
+
+# --8<-- [start:moments]
+def _require_distribution(values: torch.Tensor, probs: torch.Tensor) -> None:
+    require_tensor(values, "values", floating=True)
+    require_tensor(probs, "probs", floating=True)
+    if values.dim() != 1 or values.shape != probs.shape:
+        raise ValueError(
+            f"参数 values 和 probs 应为形状相同的向量，实际形状为 {tuple(values.shape)} 和 {tuple(probs.shape)}"
+        )
+    _require_probabilities(probs, "probs", total=1.0)
+
+
+def expectation(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """离散随机变量的期望 E[X] = sum_x x P(X = x)。
+
+    Examples:
+        >>> expectation(torch.arange(1.0, 7.0), torch.full((6,), 1 / 6))
+        tensor(3.5000)
+    """
+    _require_distribution(values, probs)
+    return (values * probs).sum()
+
+
+def variance(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
+    """离散随机变量的方差 Var[X] = E[(X - E[X])²]。
+
+    Examples:
+        >>> variance(torch.arange(1.0, 7.0), torch.full((6,), 1 / 6))
+        tensor(2.9167)
+    """
+    mean = expectation(values, probs)
+    return ((values - mean) ** 2 * probs).sum()
+# --8<-- [end:moments]
+
+
+# --8<-- [start:roll_die]
+def roll_die(num_rolls: int, seed: int = 0) -> torch.Tensor:
+    """掷一枚均匀的六面骰子 ``num_rolls`` 次，返回点数（1 到 6）组成的整数张量。
+
+    用 ``torch.multinomial`` 按概率向量 [1/6, ..., 1/6] 有放回地抽样；随机数来自用 ``seed``
+    初始化的独立生成器，不影响全局的随机状态，同样的 ``seed`` 总是得到同样的结果。
+
+    Examples:
+        >>> rolls = roll_die(1000, seed=1)
+        >>> rolls.shape, rolls.min().item(), rolls.max().item()
+        (torch.Size([1000]), 1, 6)
+    """
+    if isinstance(num_rolls, bool) or not isinstance(num_rolls, int):
+        raise TypeError(f"参数 num_rolls 应为整数，实际得到 {type(num_rolls).__name__}")
+    if num_rolls < 1:
+        raise ValueError(f"参数 num_rolls 应为正整数，实际得到 {num_rolls}")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"参数 seed 应为整数，实际得到 {type(seed).__name__}")
+    generator = torch.Generator().manual_seed(seed)
+    fair = torch.full((6,), 1 / 6)
+    return torch.multinomial(fair, num_rolls, replacement=True, generator=generator) + 1
+# --8<-- [end:roll_die]
+
+
+# --8<-- [start:running_frequencies]
+def running_frequencies(rolls: torch.Tensor, num_faces: int = 6) -> torch.Tensor:
+    """前 n 次结果中每一面出现的相对频率，n = 1, 2, ..., len(rolls)。
+
+    Returns:
+        形状为 ``(len(rolls), num_faces)`` 的张量；第 n-1 行是前 n 次中点数 1, ..., num_faces
+        各自出现的比例，每行之和为 1。
+
+    Examples:
+        >>> running_frequencies(torch.tensor([1, 2, 2, 3]), num_faces=3)
+        tensor([[1.0000, 0.0000, 0.0000],
+                [0.5000, 0.5000, 0.0000],
+                [0.3333, 0.6667, 0.0000],
+                [0.2500, 0.5000, 0.2500]])
+    """
+    require_tensor(rolls, "rolls")
+    if isinstance(num_faces, bool) or not isinstance(num_faces, int) or num_faces < 1:
+        raise ValueError(f"参数 num_faces 应为正整数，实际得到 {num_faces!r}")
+    if rolls.dim() != 1 or len(rolls) == 0 or rolls.is_floating_point() or rolls.dtype == torch.bool:
+        raise ValueError(
+            f"参数 rolls 应为非空的一维整数张量，实际形状为 {tuple(rolls.shape)}、dtype 为 {rolls.dtype}"
+        )
+    if rolls.min() < 1 or rolls.max() > num_faces:
+        raise ValueError(f"参数 rolls 的点数应在 1 到 {num_faces} 之间，实际范围是 {rolls.min()} 到 {rolls.max()}")
+    one_hot = torch.nn.functional.one_hot(rolls - 1, num_faces).to(torch.float32)
+    counts = one_hot.cumsum(dim=0)  # 前 n 次中各面出现的次数
+    n = torch.arange(1, len(rolls) + 1, dtype=torch.float32).reshape(-1, 1)
+    return counts / n
+# --8<-- [end:running_frequencies]
+
+
+def plot_running_frequencies(frequencies: torch.Tensor) -> Figure:
+    """画出各面相对频率随掷骰次数的变化，虚线标出 1/面数。横轴用对数刻度。
+
+    Examples:
+        >>> figure = plot_running_frequencies(running_frequencies(roll_die(100)))
+        >>> len(figure.axes[0].lines)
+        7
+    """
+    require_tensor(frequencies, "frequencies", floating=True)
+    if frequencies.dim() != 2 or frequencies.shape[0] == 0 or frequencies.shape[1] == 0:
+        raise ValueError(
+            f"参数 frequencies 应为形状 (掷骰次数, 面数) 的非空二维张量，实际形状为 {tuple(frequencies.shape)}"
+        )
+    num_rolls, num_faces = frequencies.shape
+    n = range(1, num_rolls + 1)
+    figure = Figure(figsize=(6, 3.6), layout="constrained")
+    figure.set_label(
+        f"掷 {num_rolls} 次骰子时各面相对频率随次数的变化，虚线是理论概率 1/{num_faces}"
+    )
+    axes = figure.subplots()
+    for face in range(num_faces):
+        axes.plot(n, frequencies[:, face].tolist(), linewidth=1, label=f"P(X={face + 1})")
+    axes.axhline(1 / num_faces, color="black", linestyle="--", linewidth=1, label=f"1/{num_faces}")
+    axes.set_xscale("log")
+    axes.set_xlabel("number of rolls")
+    axes.set_ylabel("relative frequency")
+    axes.set_ylim(0, 0.5)
+    axes.grid(alpha=0.3)
+    axes.legend(ncols=2, fontsize="small")
+    return figure

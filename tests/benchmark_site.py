@@ -1,0 +1,149 @@
+"""网站的速度与体积基准（不是测试，不由 pytest 收集）。
+
+    python tests/benchmark_site.py            # 全部测量
+    python tests/benchmark_site.py --no-tests # 不重新运行整个测试套件
+
+打印：
+- 清空缓存后 ``mkdocs build --strict`` 的秒数；
+- 整个测试套件（README 的测试命令）的秒数；
+- 每一页在无头 Chromium 中首次打开时传输的字节数（未压缩，及按 gzip 压缩估计）和请求数，
+  以及最重的一页；
+- 网站中指向外部站点的链接（只列出，不访问）。
+
+预算（在 2 核的机器上）：最重的页面 ≤ 600 KB（含字体），每页请求数 ≤ 30，
+清空缓存后的构建 ≤ 60 秒，完整测试 ≤ 5 分钟。超出预算时以状态 1 退出。
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGET_PAGE_BYTES = 600 * 1024
+BUDGET_REQUESTS = 30
+BUDGET_BUILD_SECONDS = 60
+BUDGET_TEST_SECONDS = 300
+
+
+def timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, cwd=ROOT, check=True, **kwargs)
+    return time.perf_counter() - start
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.external: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href") or ""
+        if tag == "a" and href.startswith(("http://", "https://")):
+            self.external.append(href)
+
+
+def external_links(site: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for page in sorted(site.rglob("*.html")):
+        parser = _Links()
+        parser.feed(page.read_text("utf-8"))
+        for url in parser.external:
+            found.setdefault(url, []).append(page.relative_to(site).as_posix())
+    return found
+
+
+def measure_pages(site: Path) -> list[tuple[str, int, int, int]]:
+    """返回 [(页面, 未压缩字节, gzip 估计字节, 请求数)]。每页用一个新的浏览器上下文（没有缓存）。"""
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_port}/"
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    results = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"],
+        )
+        for html in sorted(site.rglob("index.html")):
+            url = html.relative_to(site).as_posix().removesuffix("index.html")
+            context = browser.new_context()
+            page = context.new_page()
+            bodies: list[bytes] = []
+            page.on("requestfinished", lambda request: bodies.append(request.response().body() if request.response() else b""))
+            page.goto(base + url)
+            page.wait_for_load_state("networkidle")
+            raw = sum(len(body) for body in bodies)
+            packed = sum(len(gzip.compress(body)) for body in bodies)
+            results.append((url or "/", raw, packed, len(bodies)))
+            context.close()
+        browser.close()
+    httpd.shutdown()
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-tests", action="store_true", help="不运行整个测试套件")
+    args = parser.parse_args()
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
+    over = []
+
+    shutil.rmtree(ROOT / "site", ignore_errors=True)
+    shutil.rmtree(ROOT / ".cache" / "lesson-outputs", ignore_errors=True)
+    build = timed([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet"], env=env)
+    print(f"清空缓存后构建：{build:.1f} 秒（预算 {BUDGET_BUILD_SECONDS} 秒）")
+    if build > BUDGET_BUILD_SECONDS:
+        over.append("构建时间")
+
+    if not args.no_tests:
+        tests = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], env=env, stdout=subprocess.DEVNULL)
+        print(f"完整测试：{tests:.1f} 秒（预算 {BUDGET_TEST_SECONDS} 秒）")
+        if tests > BUDGET_TEST_SECONDS:
+            over.append("测试时间")
+
+    site = ROOT / "site"
+    print(f"网站大小：{sum(f.stat().st_size for f in site.rglob('*') if f.is_file()) / 1024 / 1024:.1f} MB")
+    pages = measure_pages(site)
+    print(f"\n{'页面':<48}{'字节':>10}{'gzip 后':>10}{'请求':>6}")
+    for url, raw, packed, requests in pages:
+        print(f"{url:<48}{raw / 1024:>9.0f}K{packed / 1024:>9.0f}K{requests:>6}")
+    heaviest = max(pages, key=lambda row: row[1])
+    print(f"\n最重的页面：{heaviest[0]}，{heaviest[1] / 1024:.0f} KB（gzip 后 {heaviest[2] / 1024:.0f} KB），"
+          f"{heaviest[3]} 个请求（预算 {BUDGET_PAGE_BYTES // 1024} KB、{BUDGET_REQUESTS} 个请求）")
+    if heaviest[1] > BUDGET_PAGE_BYTES:
+        over.append("页面体积")
+    if max(row[3] for row in pages) > BUDGET_REQUESTS:
+        over.append("请求数")
+
+    links = external_links(site)
+    print(f"\n外部链接 {len(links)} 个（只列出，不访问）：")
+    for url, where in sorted(links.items()):
+        print(f"  {url}  ←  {', '.join(sorted(set(where)))[:120]}")
+
+    if over:
+        print(f"\n超出预算：{'、'.join(over)}")
+        return 1
+    print("\n全部在预算之内")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,335 @@
+"""lessons_src/linear_networks/softmax_regression.py 的测试；页面见 docs/linear-networks/softmax-regression.md。"""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from lessons_src.linear_networks.image_classification_dataset import digits_loaders
+from lessons_src.linear_networks.softmax_regression import (
+    History,
+    SoftmaxRegressionScratch,
+    count_correct,
+    cross_entropy,
+    cross_entropy_from_logits,
+    evaluate_accuracy,
+    fit,
+    plot_history,
+    softmax,
+    train_epoch,
+)
+
+logit_rows = st.lists(
+    st.lists(st.floats(-1e4, 1e4, allow_nan=False, width=32), min_size=2, max_size=6), min_size=1, max_size=5
+).filter(lambda rows: len({len(row) for row in rows}) == 1)
+
+
+def toy_data(n=60, seed=0):
+    """三个高斯团组成的线性可分数据，按 (X, y) 小批量给出（最后一批较小）。"""
+    generator = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 3
+    centers = torch.tensor([[4.0, 0.0], [-4.0, 4.0], [0.0, -4.0]])
+    X = centers[y] + torch.randn(n, 2, generator=generator)
+    return [(X[i : i + 16], y[i : i + 16]) for i in range(0, n, 16)]
+
+
+# ----- softmax -----
+
+
+@given(logit_rows)
+@settings(max_examples=60, deadline=None)
+def test_softmax_matches_torch_softmax(rows):
+    X = torch.tensor(rows, dtype=torch.float32)
+    result = softmax(X)
+    assert torch.isfinite(result).all()
+    assert torch.allclose(result, torch.softmax(X, dim=1), atol=1e-6)
+    assert torch.allclose(result.sum(dim=1), torch.ones(len(X)), atol=1e-5)
+
+
+def test_softmax_is_stable_for_huge_inputs():
+    X = torch.tensor([[1e30, 1e30, -1e30], [1000.0, 999.0, 998.0], [-1e4, -1e4, -1e4]])
+    naive = torch.exp(X) / torch.exp(X).sum(dim=1, keepdim=True)
+    assert torch.isnan(naive[1]).all() and torch.isnan(naive[0, :2]).all()
+    assert torch.allclose(softmax(X), torch.softmax(X, dim=1))
+    assert torch.allclose(softmax(X)[0], torch.tensor([0.5, 0.5, 0.0]))
+
+
+def test_softmax_is_shift_invariant_and_keeps_order():
+    X = torch.randn(5, 7, dtype=torch.float64)
+    assert torch.allclose(softmax(X), softmax(X + 123.0))
+    assert torch.equal(softmax(X).argmax(dim=1), X.argmax(dim=1))
+    assert softmax(X).dtype == torch.float64
+
+
+# ----- cross_entropy 与 cross_entropy_from_logits -----
+
+
+def test_cross_entropy_matches_nll_of_log():
+    torch.manual_seed(0)
+    probabilities = torch.softmax(torch.randn(8, 5), dim=1)
+    y = torch.randint(0, 5, (8,))
+    expected = F.nll_loss(torch.log(probabilities), y, reduction="none")
+    assert torch.allclose(cross_entropy(probabilities, y), expected)
+    assert cross_entropy(probabilities, y).shape == (8,)
+
+
+def test_cross_entropy_of_a_certain_correct_prediction_is_zero():
+    assert torch.equal(cross_entropy(torch.tensor([[0.0, 1.0]]), torch.tensor([1])), torch.tensor([0.0]))
+
+
+@given(logit_rows, st.data())
+@settings(max_examples=60, deadline=None)
+def test_cross_entropy_from_logits_matches_pytorch(rows, data):
+    logits = torch.tensor(rows, dtype=torch.float64)
+    y = torch.tensor(data.draw(st.lists(st.integers(0, logits.shape[1] - 1), min_size=len(rows), max_size=len(rows))))
+    ours = cross_entropy_from_logits(logits, y)
+    assert torch.isfinite(ours).all()
+    assert torch.allclose(ours, F.cross_entropy(logits, y, reduction="none"), rtol=1e-9, atol=1e-9)
+    assert torch.allclose(ours, torch.logsumexp(logits, dim=1) - logits[torch.arange(len(y)), y])
+
+
+def test_cross_entropy_from_logits_where_probabilities_underflow():
+    logits = torch.tensor([[1000.0, 999.0, -1000.0]] * 2)
+    y = torch.tensor([0, 2])
+    assert torch.isinf(cross_entropy(softmax(logits), y)[1])
+    expected = F.cross_entropy(logits, y, reduction="none")
+    assert torch.allclose(cross_entropy_from_logits(logits, y), expected, rtol=1e-6, atol=1e-4)
+
+
+def test_gradient_of_cross_entropy_from_logits_is_softmax_minus_one_hot():
+    logits = torch.randn(6, 4, dtype=torch.float64, requires_grad=True)
+    y = torch.tensor([0, 1, 2, 3, 3, 0])
+    cross_entropy_from_logits(logits, y).sum().backward()
+    assert torch.allclose(logits.grad, softmax(logits.detach()) - F.one_hot(y, 4))
+
+
+# ----- SoftmaxRegressionScratch -----
+
+
+def test_scratch_model_parameters_and_output():
+    torch.manual_seed(0)
+    net = SoftmaxRegressionScratch(64, 10, sigma=0.5)
+    assert [name for name, _ in net.named_parameters()] == ["W", "b"]
+    assert net.W.shape == (64, 10) and torch.equal(net.b.detach(), torch.zeros(10))
+    assert net.W.std().item() == pytest.approx(0.5, rel=0.15)
+    X = torch.rand(5, 1, 8, 8)
+    expected = torch.softmax(X.reshape(5, 64) @ net.W + net.b, dim=1)
+    assert torch.allclose(net(X), expected, atol=1e-6)
+    assert torch.allclose(net(X.reshape(5, 64)), expected, atol=1e-6)
+
+
+def test_scratch_model_equals_linear_layer_with_cross_entropy():
+    torch.manual_seed(0)
+    net = SoftmaxRegressionScratch(6, 3, sigma=1.0)
+    linear = nn.Linear(6, 3)
+    with torch.no_grad():
+        linear.weight.copy_(net.W.T)
+        linear.bias.copy_(net.b)
+    X, y = torch.randn(10, 6), torch.randint(0, 3, (10,))
+    cross_entropy(net(X), y).mean().backward()
+    F.cross_entropy(linear(X), y).backward()
+    assert torch.allclose(net.W.grad, linear.weight.grad.T, atol=1e-6)
+    assert torch.allclose(net.b.grad, linear.bias.grad, atol=1e-6)
+
+
+# ----- count_correct 与 evaluate_accuracy -----
+
+
+def test_count_correct():
+    y_hat = torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7], [2.0, -1.0]])
+    assert count_correct(y_hat, torch.tensor([1, 1, 1, 0])) == 3
+    assert count_correct(y_hat, torch.tensor([0, 1, 0, 1])) == 0
+    assert isinstance(count_correct(y_hat, torch.tensor([1, 0, 1, 0])), int)
+
+
+class ModeRecorder(nn.Module):
+    """记录 forward 被调用时的模式和梯度开关，输出固定的 logits。"""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(1))
+        self.calls = []
+
+    def forward(self, X):
+        self.calls.append((self.training, torch.is_grad_enabled()))
+        return X
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_evaluate_accuracy_uses_eval_mode_and_restores_it(training):
+    model = ModeRecorder().train(training)
+    data = [(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])), (torch.tensor([[0.0, 1.0]]), torch.tensor([1]))]
+    assert evaluate_accuracy(model, data) == pytest.approx(2 / 3)
+    assert model.calls == [(False, False), (False, False)]
+    assert model.training is training
+
+
+def test_evaluate_accuracy_matches_a_direct_count():
+    torch.manual_seed(0)
+    net = nn.Linear(2, 3)
+    data = toy_data()
+    X = torch.cat([X for X, _ in data])
+    y = torch.cat([y for _, y in data])
+    assert evaluate_accuracy(net, data) == pytest.approx((net(X).argmax(dim=1) == y).float().mean().item())
+
+
+# ----- train_epoch -----
+
+
+def test_train_epoch_with_zero_learning_rate_reports_the_exact_average():
+    torch.manual_seed(0)
+    net = nn.Linear(2, 3)
+    data = toy_data(n=50)  # 小批量大小 16, 16, 16, 2
+    loss, acc = train_epoch(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.0))
+    X = torch.cat([X for X, _ in data])
+    y = torch.cat([y for _, y in data])
+    assert loss == pytest.approx(F.cross_entropy(net(X), y).item(), rel=1e-6)
+    assert acc == pytest.approx(evaluate_accuracy(net, data))
+
+
+def test_train_epoch_reduces_the_loss_and_sets_train_mode():
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(2, 3)).eval()
+    data = toy_data()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    results = [train_epoch(net, data, nn.CrossEntropyLoss(), optimizer) for _ in range(5)]
+    assert net.training
+    losses = [loss for loss, _ in results]
+    assert losses == sorted(losses, reverse=True) and losses[-1] < 0.5 * losses[0]
+    assert results[-1][1] > 0.9
+
+
+# ----- History, fit, plot_history -----
+
+
+def test_history():
+    history = History()
+    assert history.epochs == 0 and history.train_loss == []
+    other = History()
+    history.train_loss.append(1.0)
+    assert history.epochs == 1 and other.epochs == 0  # 每个实例有自己的列表
+    assert History([1.0, 0.5], [0.6, 0.8], [0.5, 0.7], [0.1, 0.1]).epochs == 2
+
+
+def test_fit_records_one_entry_per_epoch_on_digits():
+    torch.manual_seed(0)
+    train_iter, test_iter = digits_loaders(batch_size=64)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(64, 10))
+    history = fit(
+        net, train_iter, test_iter, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.5), 3,
+        progress=False,
+    )
+    assert isinstance(history, History) and history.epochs == 3
+    assert all(len(values) == 3 for values in (history.train_acc, history.test_acc, history.seconds))
+    assert all(seconds > 0 for seconds in history.seconds)
+    assert history.train_loss[0] > history.train_loss[-1]
+    assert history.test_acc[-1] == evaluate_accuracy(net, test_iter) > 0.8
+
+
+def test_fit_trains_the_scratch_model_with_its_own_loss():
+    torch.manual_seed(0)
+    net = SoftmaxRegressionScratch(2, 3, sigma=0.01)
+    data = toy_data()
+    history = fit(
+        net, data, data, lambda y_hat, y: cross_entropy(y_hat, y).mean(), torch.optim.SGD([net.W, net.b], lr=0.1),
+        4, progress=False,
+    )
+    assert history.epochs == 4 and history.test_acc[-1] > 0.9
+
+
+def test_plot_history_lines_and_label():
+    history = History([1.0, 0.6, 0.4], [0.5, 0.7, 0.8], [0.45, 0.65, 0.75], [0.1, 0.1, 0.1])
+    figure = plot_history(history, title="测试用的训练曲线")
+    assert figure.get_label() == "测试用的训练曲线"
+    (axes,) = figure.axes
+    assert [line.get_label() for line in axes.lines] == ["train loss", "train acc", "test acc"]
+    assert list(axes.lines[2].get_ydata()) == [0.45, 0.65, 0.75]
+    assert list(axes.lines[0].get_xdata()) == [1, 2, 3]
+    assert axes.get_xlabel() == "epoch"
+
+
+# ----- 错误的输入 -----
+
+
+def test_softmax_bad_input():
+    with pytest.raises(TypeError, match="参数 X 应为 torch.Tensor"):
+        softmax([[1.0, 2.0]])
+    with pytest.raises(TypeError, match="浮点张量"):
+        softmax(torch.tensor([[1, 2]]))
+    with pytest.raises(ValueError, match=r"二维张量.*\(3,\)"):
+        softmax(torch.zeros(3))
+
+
+@pytest.mark.parametrize("function", [cross_entropy, cross_entropy_from_logits])
+def test_cross_entropy_bad_input(function):
+    with pytest.raises(TypeError, match="应为 torch.Tensor"):
+        function([[0.5, 0.5]], torch.tensor([0]))
+    with pytest.raises(TypeError, match="浮点张量"):
+        function(torch.tensor([[1, 0]]), torch.tensor([0]))
+    with pytest.raises(TypeError, match="参数 y 应为 torch.Tensor"):
+        function(torch.tensor([[0.5, 0.5]]), [0])
+    with pytest.raises(ValueError, match=r"实际为 \(2, 2\) 和 \(3,\)"):
+        function(torch.full((2, 2), 0.5), torch.tensor([0, 1, 1]))
+    with pytest.raises(ValueError, match="形状应为"):
+        function(torch.full((2,), 0.5), torch.tensor([0, 1]))
+
+
+def test_count_correct_bad_input():
+    with pytest.raises(TypeError, match="参数 y_hat 应为 torch.Tensor"):
+        count_correct([[0.1, 0.9]], torch.tensor([1]))
+    with pytest.raises(ValueError, match=r"实际为 \(1, 2\) 和 \(2,\)"):
+        count_correct(torch.tensor([[0.1, 0.9]]), torch.tensor([1, 0]))
+
+
+def test_scratch_model_bad_input():
+    with pytest.raises(ValueError, match="num_inputs 应为正整数"):
+        SoftmaxRegressionScratch(0, 10)
+    with pytest.raises(TypeError, match="num_outputs 应为正整数.*float"):
+        SoftmaxRegressionScratch(64, 10.0)
+    with pytest.raises(ValueError, match="sigma 应不小于 0"):
+        SoftmaxRegressionScratch(64, 10, sigma=-1)
+    net = SoftmaxRegressionScratch(64, 10)
+    with pytest.raises(ValueError, match=r"每个样本有 64 个元素.*\(2, 1, 28, 28\)"):
+        net(torch.zeros(2, 1, 28, 28))
+    with pytest.raises(ValueError, match="每个样本有 64 个元素"):
+        net(torch.zeros(64))
+    with pytest.raises(TypeError, match="浮点张量"):
+        net(torch.zeros(2, 64, dtype=torch.int64))
+
+
+def test_evaluate_accuracy_bad_input():
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        evaluate_accuracy(lambda X: X, toy_data())
+    model = nn.Linear(2, 3).train()
+    with pytest.raises(ValueError, match="没有样本"):
+        evaluate_accuracy(model, [])
+    assert model.training
+
+
+def test_train_epoch_bad_input():
+    net = nn.Linear(2, 3)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="参数 optimizer 应为 torch.optim.Optimizer"):
+        train_epoch(net, toy_data(), nn.CrossEntropyLoss(), "sgd")
+    with pytest.raises(ValueError, match="loss_fn 应返回标量.*\\.mean\\(\\)"):
+        train_epoch(net, toy_data(), nn.CrossEntropyLoss(reduction="none"), optimizer)
+    with pytest.raises(ValueError, match="train_iter 中没有样本"):
+        train_epoch(net, [], nn.CrossEntropyLoss(), optimizer)
+
+
+@pytest.mark.parametrize(
+    ("num_epochs", "error"), [(0, ValueError), (-1, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError)]
+)
+def test_fit_bad_num_epochs(num_epochs, error):
+    net = nn.Linear(2, 3)
+    with pytest.raises(error, match="num_epochs 应为正整数"):
+        fit(net, toy_data(), toy_data(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), num_epochs)
+
+
+def test_plot_history_bad_input():
+    with pytest.raises(TypeError, match="参数 history 应为 History"):
+        plot_history({"train_loss": [1.0]})
+    with pytest.raises(ValueError, match="还没有任何一轮的记录"):
+        plot_history(History())
