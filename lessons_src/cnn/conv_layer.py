@@ -1,0 +1,194 @@
+"""图像卷积：二维互相关运算、从零实现的卷积层、边缘检测、学习卷积核与感受野。
+
+对应页面 ``docs/cnn/conv-layer.md``。本章其他模块复用这里的 :func:`corr2d`
+以及两个参数检查函数 :func:`require_dims`、:func:`to_pair`。
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from lessons_src.checks import require_real, require_tensor
+
+__all__ = [
+    "Conv2D",
+    "corr2d",
+    "learn_kernel",
+    "receptive_field",
+    "require_dims",
+    "to_pair",
+]
+
+
+# --8<-- [start:checks]
+def require_dims(X: object, name: str, ndim: int) -> torch.Tensor:
+    """确认 ``X`` 是 ``ndim`` 维的浮点张量，并原样返回。
+
+    Examples:
+        >>> require_dims(torch.zeros(2, 3), "X", 2).shape
+        torch.Size([2, 3])
+        >>> require_dims(torch.zeros(2, 3), "X", 3)
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 X 应为 3 维张量，实际形状为 (2, 3)
+    """
+    require_tensor(X, name, floating=True)
+    if X.dim() != ndim:
+        raise ValueError(f"参数 {name} 应为 {ndim} 维张量，实际形状为 {tuple(X.shape)}")
+    return X
+
+
+def to_pair(value: object, name: str, *, minimum: int = 1) -> tuple[int, int]:
+    """把整数或 ``(高, 宽)`` 二元组统一成二元组，并要求每个数都不小于 ``minimum``。
+
+    与 PyTorch 的卷积层、汇聚层一样，一个整数表示高和宽取同一个值。
+
+    Examples:
+        >>> to_pair(3, "kernel_size")
+        (3, 3)
+        >>> to_pair((0, 1), "padding", minimum=0)
+        (0, 1)
+        >>> to_pair(0, "stride")
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 stride 的每个值都应为不小于 1 的整数，实际得到 (0, 0)
+    """
+    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
+    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+        raise TypeError(f"参数 {name} 应为整数或 (高, 宽) 二元组，实际得到 {value!r}")
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
+        raise TypeError(f"参数 {name} 中的值应为整数，实际得到 {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"参数 {name} 的每个值都应为不小于 {minimum} 的整数，实际得到 {tuple(pair)}")
+    return int(pair[0]), int(pair[1])
+# --8<-- [end:checks]
+
+
+# --8<-- [start:corr2d]
+def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
+    """二维互相关运算：卷积核 ``K`` 在 ``X`` 上逐个位置滑动，窗口内对应元素相乘再求和。
+
+    输出形状为 ``(n_h - k_h + 1, n_w - k_w + 1)``。
+
+    Examples:
+        >>> X = torch.tensor([[0.0, 1.0, 2.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]])
+        >>> K = torch.tensor([[0.0, 1.0], [2.0, 3.0]])
+        >>> corr2d(X, K)
+        tensor([[19., 25.],
+                [37., 43.]])
+    """
+    require_dims(X, "X", 2)
+    require_dims(K, "K", 2)
+    h, w = K.shape
+    if h == 0 or w == 0 or h > X.shape[0] or w > X.shape[1]:
+        raise ValueError(
+            f"卷积核 K 的形状 {tuple(K.shape)} 应非空且不大于输入 X 的形状 {tuple(X.shape)}"
+        )
+    Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=torch.result_type(X, K), device=X.device)
+    for i in range(Y.shape[0]):
+        for j in range(Y.shape[1]):
+            Y[i, j] = (X[i:i + h, j:j + w] * K).sum()
+    return Y
+# --8<-- [end:corr2d]
+
+
+# --8<-- [start:Conv2D]
+class Conv2D(nn.Module):
+    """从零实现的二维卷积层：对输入做互相关运算，再加上一个标量偏置。
+
+    卷积核权重按 [0, 1) 上的均匀分布随机初始化，偏置初始化为 0。
+
+    Examples:
+        >>> layer = Conv2D((1, 2))
+        >>> layer.weight.shape, layer.bias.shape
+        (torch.Size([1, 2]), torch.Size([1]))
+        >>> layer(torch.zeros(3, 4)).shape
+        torch.Size([3, 3])
+    """
+
+    def __init__(self, kernel_size: int | tuple[int, int]) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.rand(to_pair(kernel_size, "kernel_size")))
+        self.bias = nn.Parameter(torch.zeros(1))
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return corr2d(X, self.weight) + self.bias
+# --8<-- [end:Conv2D]
+
+
+# --8<-- [start:learn_kernel]
+def learn_kernel(
+    X: torch.Tensor, Y: torch.Tensor, kernel_size: int | tuple[int, int], *, num_epochs: int = 10, lr: float = 3e-2
+) -> tuple[nn.Conv2d, list[float]]:
+    """只给输入 ``X`` 和输出 ``Y``，用梯度下降学出把 ``X`` 变成 ``Y`` 的卷积核。
+
+    模型是一个没有偏置的单通道 ``nn.Conv2d``；损失是平方误差之和；每轮用整幅图像更新一次。
+
+    Returns:
+        ``(学到的卷积层, 每轮更新前的损失)``。
+
+    Examples:
+        >>> X = torch.ones(6, 8)
+        >>> X[:, 2:6] = 0
+        >>> Y = corr2d(X, torch.tensor([[1.0, -1.0]]))
+        >>> _ = torch.manual_seed(0)
+        >>> conv, losses = learn_kernel(X, Y, (1, 2), num_epochs=30)
+        >>> losses[-1] < 1e-3
+        True
+    """
+    require_dims(X, "X", 2)
+    require_dims(Y, "Y", 2)
+    kh, kw = to_pair(kernel_size, "kernel_size")
+    expected = (X.shape[0] - kh + 1, X.shape[1] - kw + 1)
+    if tuple(Y.shape) != expected:
+        raise ValueError(
+            f"输入形状 {tuple(X.shape)} 配 {kh}×{kw} 的卷积核，输出 Y 的形状应为 {expected}，实际为 {tuple(Y.shape)}"
+        )
+    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
+        raise ValueError(f"参数 num_epochs 应为正整数，实际得到 {num_epochs!r}")
+    lr = require_real(lr, "lr")
+    if lr <= 0:
+        raise ValueError(f"参数 lr 应为正数，实际得到 {lr}")
+
+    conv2d = nn.Conv2d(1, 1, kernel_size=(kh, kw), bias=False).to(dtype=X.dtype, device=X.device)
+    # nn.Conv2d 的输入和输出都是四维的：（批量大小, 通道数, 高, 宽）
+    X, Y = X.reshape(1, 1, *X.shape), Y.reshape(1, 1, *Y.shape)
+    losses = []
+    for _ in range(num_epochs):
+        loss = ((conv2d(X) - Y) ** 2).sum()
+        conv2d.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            conv2d.weight -= lr * conv2d.weight.grad
+        losses.append(loss.item())
+    return conv2d, losses
+# --8<-- [end:learn_kernel]
+
+
+# --8<-- [start:receptive_field]
+def receptive_field(kernel_sizes: list[int] | tuple[int, ...], strides: list[int] | tuple[int, ...] | None = None) -> int:
+    """依次堆叠的卷积（或汇聚）层中，最后一层的一个元素在输入上的感受野边长。
+
+    r = 1 + sum_l (k_l - 1) * (s_1 * ... * s_{l-1})，``strides`` 省略时每层步幅都是 1。
+
+    Examples:
+        >>> receptive_field([3, 3])
+        5
+        >>> receptive_field([5, 2, 5, 2], strides=[1, 2, 1, 2])  # LeNet 的两个卷积块
+        16
+    """
+    if not isinstance(kernel_sizes, (list, tuple)) or len(kernel_sizes) == 0:
+        raise TypeError(f"参数 kernel_sizes 应为非空的整数列表，实际得到 {kernel_sizes!r}")
+    strides = [1] * len(kernel_sizes) if strides is None else strides
+    if not isinstance(strides, (list, tuple)) or len(strides) != len(kernel_sizes):
+        raise ValueError(f"参数 strides 应为与 kernel_sizes 等长的整数列表，实际得到 {strides!r}")
+    for name, values in (("kernel_sizes", kernel_sizes), ("strides", strides)):
+        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
+            raise ValueError(f"参数 {name} 中的每个值都应为正整数，实际得到 {list(values)}")
+    size, jump = 1, 1
+    for k, s in zip(kernel_sizes, strides):
+        size += (k - 1) * jump
+        jump *= s
+    return size
+# --8<-- [end:receptive_field]

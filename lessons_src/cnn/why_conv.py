@@ -1,0 +1,86 @@
+"""从全连接层到卷积：平移不变性和局部性怎样把参数量从 (hw)² 降到 (2Δ+1)²。
+
+对应页面 ``docs/cnn/why-conv.md``。
+"""
+
+from __future__ import annotations
+
+import torch
+
+from lessons_src.cnn.conv_layer import require_dims, to_pair
+
+__all__ = ["conv_as_dense_weight", "dense_hidden", "hidden_layer_param_counts"]
+
+
+# --8<-- [start:hidden_layer_param_counts]
+def hidden_layer_param_counts(height: int, width: int, delta: int) -> dict[str, int]:
+    """单通道 ``height × width`` 图像映射到同样大小的隐藏表示时，三种层的参数个数（权重加偏置）。
+
+    - 全连接：4 阶权重张量 W 有 (hw)² 个元素，偏置 U 有 hw 个；
+    - 加上平移不变性：V 只依赖偏移 (a, b)，a 有 2h-1 种取值、b 有 2w-1 种，偏置只剩一个标量 u；
+    - 再加上局部性：只保留 |a|, |b| ≤ Δ 的 (2Δ+1)² 个权重。
+
+    Examples:
+        >>> hidden_layer_param_counts(28, 28, 2)
+        {'全连接': 615440, '平移不变性': 3026, '平移不变性 + 局部性': 26}
+    """
+    h, w = to_pair((height, width), "(height, width)")
+    if isinstance(delta, bool) or not isinstance(delta, int) or delta < 0:
+        raise ValueError(f"参数 delta 应为非负整数，实际得到 {delta!r}")
+    if delta >= max(h, w):
+        raise ValueError(f"参数 delta 应小于图像的高和宽中较大的一个 {max(h, w)}，实际得到 {delta}")
+    return {
+        "全连接": (h * w) ** 2 + h * w,
+        "平移不变性": (2 * h - 1) * (2 * w - 1) + 1,
+        "平移不变性 + 局部性": (2 * delta + 1) ** 2 + 1,
+    }
+# --8<-- [end:hidden_layer_param_counts]
+
+
+# --8<-- [start:conv_as_dense_weight]
+def conv_as_dense_weight(V: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """把 (2Δ+1)×(2Δ+1) 的卷积核 ``V`` 写成全连接层的 4 阶权重张量 W。
+
+    ``W[i, j, k, l] = V[k - i + Δ, l - j + Δ]``（偏移超出 Δ 或超出图像的位置为 0），于是
+    ``H[i, j] = sum_{k,l} W[i, j, k, l] * X[k, l]``，与在四周各补 Δ 行/列 0 之后做互相关的结果相同。
+
+    Examples:
+        >>> W = conv_as_dense_weight(torch.ones(3, 3), 4, 4)
+        >>> W.shape, int((W != 0).sum())
+        (torch.Size([4, 4, 4, 4]), 100)
+    """
+    require_dims(V, "V", 2)
+    kh, kw = V.shape
+    if kh % 2 == 0 or kw % 2 == 0:
+        raise ValueError(f"卷积核 V 的高和宽应为奇数 2Δ+1，实际形状为 {tuple(V.shape)}")
+    h, w = to_pair((height, width), "(height, width)")
+    dh, dw = kh // 2, kw // 2
+    W = torch.zeros(h, w, h, w, dtype=V.dtype)
+    for i in range(h):
+        for j in range(w):
+            for a in range(-dh, dh + 1):
+                for b in range(-dw, dw + 1):
+                    if 0 <= i + a < h and 0 <= j + b < w:
+                        W[i, j, i + a, j + b] = V[a + dh, b + dw]
+    return W
+# --8<-- [end:conv_as_dense_weight]
+
+
+# --8<-- [start:dense_hidden]
+def dense_hidden(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """全连接层（不含偏置）：``H[i, j] = sum_{k,l} W[i, j, k, l] * X[k, l]``。
+
+    Examples:
+        >>> X = torch.arange(4.0).reshape(2, 2)
+        >>> W = torch.zeros(2, 2, 2, 2)
+        >>> W[0, 0, 1, 1] = 10.0
+        >>> dense_hidden(W, X)
+        tensor([[30.,  0.],
+                [ 0.,  0.]])
+    """
+    require_dims(W, "W", 4)
+    require_dims(X, "X", 2)
+    if W.shape[2:] != X.shape:
+        raise ValueError(f"W 的后两维 {tuple(W.shape[2:])} 应与 X 的形状 {tuple(X.shape)} 相同")
+    return torch.einsum("ijkl,kl->ij", W, X)
+# --8<-- [end:dense_hidden]
