@@ -37,11 +37,10 @@ from sybil.parsers.rest import DocTestParser
 from lessons_src._site.execute import compare_output, figure_alt_text, reset_random_state, run_block
 from lessons_src._site.pages import PYTHON_ALIASES, SnippetExpander, scan_fences, split_front_matter
 
-# 用 pytest-xdist 并行时，每个进程（以及它启动的 Jupyter 内核）只用一个线程：
-# 几个进程各开多个线程争抢同样的核心，小张量上的运算会慢一个数量级。
-if os.environ.get("PYTEST_XDIST_WORKER"):
-    os.environ["OMP_NUM_THREADS"] = "1"
-    torch.set_num_threads(1)
+# 每个测试进程（以及它启动的 Jupyter 内核）只用一个线程，网站构建执行页面时也是这样：
+# 课程里的张量都很小，几个进程各开多个线程争抢同样的核心时，运算会慢一个数量级。
+os.environ["OMP_NUM_THREADS"] = "1"
+torch.set_num_threads(1)
 
 # 属性测试不设单个样例的时限：第一次调用 torch 的算子、或者机器繁忙时，单个样例可能超过默认的 200 ms。
 hypothesis.settings.register_profile("lessons", deadline=None)

@@ -68,7 +68,13 @@ def _execute_blocks(sources: list[str], filename: str, cache_dir: Path) -> list[
     log.info("执行页面代码：%s", filename)
     reset_random_state()
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    executed = [render_result(run_block(source, namespace, filename=filename)) for source in sources]
+    threads = torch.get_num_threads()
+    # 与文档测试一致，只用一个线程：课程里的模型都很小，多线程在繁忙的机器上反而慢得多
+    torch.set_num_threads(1)
+    try:
+        executed = [render_result(run_block(source, namespace, filename=filename)) for source in sources]
+    finally:
+        torch.set_num_threads(threads)
     cache_dir.mkdir(parents=True, exist_ok=True)
     cache_file.write_text(json.dumps([block.to_json() for block in executed], ensure_ascii=False), "utf-8")
     return executed

@@ -1,0 +1,80 @@
+"""网络中的网络 NiN：NiN 块（一个卷积层加两个 1×1 卷积层）和以全局平均汇聚层收尾的 NiN。
+
+对应页面 ``docs/modern-cnn/nin.md``。
+"""
+
+from __future__ import annotations
+
+import torch  # noqa: F401  文档字符串中的示例用到 torch
+from torch import nn
+
+from lessons_src.checks import require_real
+
+__all__ = ["nin", "nin_block"]
+
+
+# --8<-- [start:checks]
+def _require_positive_int(value: object, name: str, *, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"参数 {name} 应为整数，实际得到 {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
+    return value
+# --8<-- [end:checks]
+
+
+# --8<-- [start:nin_block]
+def nin_block(in_channels: int, out_channels: int, kernel_size: int, stride: int, padding: int) -> nn.Sequential:
+    """NiN 块：一个普通卷积层，再接两个 1×1 卷积层，每个卷积层后都是 ReLU。
+
+    两个 1×1 卷积层相当于在每个像素位置上、沿通道方向作用的两层全连接网络（共用同一组权重）。
+
+    Examples:
+        >>> nin_block(1, 8, kernel_size=3, stride=1, padding=1)(torch.zeros(2, 1, 6, 6)).shape
+        torch.Size([2, 8, 6, 6])
+    """
+    _require_positive_int(in_channels, "in_channels")
+    _require_positive_int(out_channels, "out_channels")
+    _require_positive_int(kernel_size, "kernel_size")
+    _require_positive_int(stride, "stride")
+    _require_positive_int(padding, "padding", minimum=0)
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, kernel_size, stride=stride, padding=padding), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
+        nn.Conv2d(out_channels, out_channels, kernel_size=1), nn.ReLU(),
+    )
+# --8<-- [end:nin_block]
+
+
+# --8<-- [start:nin]
+def nin(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5) -> nn.Sequential:
+    """NiN：四个 NiN 块，前三个之后各接 3×3、步幅 2 的最大汇聚层，没有全连接层。
+
+    最后一个 NiN 块输出 ``num_classes`` 个通道，全局平均汇聚层把每个通道平均成一个数，
+    展平后就是各类别的 logit。按 224×224 的输入设计；因为最后是全局平均汇聚，
+    较小的输入（例如 96×96）同样可以运行。
+
+    Examples:
+        >>> net = nin()
+        >>> net(torch.zeros(1, 1, 224, 224)).shape
+        torch.Size([1, 10])
+    """
+    _require_positive_int(in_channels, "in_channels")
+    _require_positive_int(num_classes, "num_classes")
+    p = require_real(dropout, "dropout", minimum=0.0)
+    if p >= 1:
+        raise ValueError(f"参数 dropout 是暂退概率，应在 [0, 1) 内，实际得到 {p}")
+    return nn.Sequential(
+        nin_block(in_channels, 96, kernel_size=11, stride=4, padding=0),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nin_block(96, 256, kernel_size=5, stride=1, padding=2),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nin_block(256, 384, kernel_size=3, stride=1, padding=1),
+        nn.MaxPool2d(kernel_size=3, stride=2),
+        nn.Dropout(p),
+        # 最后一个块的输出通道数等于类别数
+        nin_block(384, num_classes, kernel_size=3, stride=1, padding=1),
+        nn.AdaptiveAvgPool2d((1, 1)),  # 全局平均汇聚：每个通道的整张特征图平均成一个数
+        nn.Flatten(),  # (批量大小, num_classes, 1, 1) -> (批量大小, num_classes)
+    )
+# --8<-- [end:nin]

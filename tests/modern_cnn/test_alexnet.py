@@ -1,0 +1,149 @@
+"""lessons_src/modern_cnn/alexnet.py 的测试；页面见 docs/modern-cnn/alexnet.md。
+
+形状检查多数在 meta 设备上进行：那里的张量只有形状、没有数据，构建和前向传播都几乎不花时间。
+"""
+
+import pytest
+import torch
+from torch import nn
+
+from lessons_src.cnn.lenet import count_parameters, layer_summary
+from lessons_src.modern_cnn.alexnet import alexnet
+
+
+def meta_alexnet(**kwargs) -> nn.Sequential:
+    with torch.device("meta"):
+        return alexnet(**kwargs)
+
+
+def out_size(n: int, k: int, p: int = 0, s: int = 1) -> int:
+    """卷积或汇聚的输出边长 ⌊(n + 2p - k) / s⌋ + 1（p 为每一侧的填充）。"""
+    return (n + 2 * p - k) // s + 1
+
+
+def conv_params(k: int, c_in: int, c_out: int) -> int:
+    return k * k * c_in * c_out + c_out
+
+
+def linear_params(n_in: int, n_out: int) -> int:
+    return n_in * n_out + n_out
+
+
+def final_size(n: int) -> int:
+    """按公式逐层计算：输入边长为 n 时，最后一个汇聚层输出的边长。"""
+    n = out_size(n, 11, p=1, s=4)
+    n = out_size(n, 3, s=2)
+    n = out_size(n, 5, p=2)
+    n = out_size(n, 3, s=2)
+    n = out_size(n, 3, p=1)  # 三个 3×3 卷积（填充 1）不改变边长
+    return out_size(n, 3, s=2)
+
+
+@pytest.fixture(scope="module")
+def real_net() -> nn.Sequential:
+    torch.manual_seed(0)
+    return alexnet()
+
+
+def test_layer_table_at_224():
+    rows = layer_summary(meta_alexnet(), (1, 1, 224, 224))
+    shapes = [shape for name, shape, _ in rows if name in ("Conv2d", "MaxPool2d", "Flatten", "Linear")]
+    assert shapes == [
+        (1, 96, 54, 54), (1, 96, 26, 26),
+        (1, 256, 26, 26), (1, 256, 12, 12),
+        (1, 384, 12, 12), (1, 384, 12, 12), (1, 256, 12, 12), (1, 256, 5, 5),
+        (1, 6400), (1, 4096), (1, 4096), (1, 10),
+    ]
+    assert [name for name, _, _ in rows].count("ReLU") == 7
+    assert [name for name, _, _ in rows].count("Dropout") == 2
+
+
+def test_structure():
+    net = meta_alexnet(in_channels=3, num_classes=1000)
+    convs = [m for m in net if isinstance(m, nn.Conv2d)]
+    assert [(c.in_channels, c.out_channels, c.kernel_size, c.stride) for c in convs] == [
+        (3, 96, (11, 11), (4, 4)),
+        (96, 256, (5, 5), (1, 1)),
+        (256, 384, (3, 3), (1, 1)),
+        (384, 384, (3, 3), (1, 1)),
+        (384, 256, (3, 3), (1, 1)),
+    ]
+    linears = [m for m in net if isinstance(m, nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(6400, 4096), (4096, 4096), (4096, 1000)]
+    assert [m.p for m in net if isinstance(m, nn.Dropout)] == [0.5, 0.5]
+    assert all(isinstance(m, nn.MaxPool2d) for m in net if isinstance(m, (nn.MaxPool2d, nn.AvgPool2d)))
+    assert not any(isinstance(m, nn.Sigmoid) for m in net)
+
+
+@pytest.mark.parametrize(("in_channels", "num_classes"), [(1, 10), (3, 1000), (3, 10)])
+def test_parameter_count_matches_formula(in_channels, num_classes):
+    expected = (
+        conv_params(11, in_channels, 96) + conv_params(5, 96, 256) + conv_params(3, 256, 384)
+        + conv_params(3, 384, 384) + conv_params(3, 384, 256)
+        + linear_params(6400, 4096) + linear_params(4096, 4096) + linear_params(4096, num_classes)
+    )
+    net = meta_alexnet(in_channels=in_channels, num_classes=num_classes)
+    assert count_parameters(net) == expected
+    assert sum(n for _, _, n in layer_summary(net, (1, in_channels, 224, 224))) == expected
+    if (in_channels, num_classes) == (1, 10):
+        assert expected == 46_764_746
+
+
+def test_accepted_input_sizes_follow_the_shape_formula():
+    net = meta_alexnet()
+    accepted = []
+    for size in range(180, 240):
+        if final_size(size) == 5:
+            assert layer_summary(net, (2, 1, size, size))[-1][1] == (2, 10)
+            accepted.append(size)
+        else:
+            with pytest.raises(ValueError, match="不接受形状"):
+                layer_summary(net, (2, 1, size, size))
+    assert accepted == list(range(193, 225))
+
+
+def test_real_forward_and_dropout_modes(real_net):
+    X = torch.rand(2, 1, 224, 224)
+    real_net.eval()
+    with torch.no_grad():
+        first, second = real_net(X), real_net(X)
+    assert first.shape == (2, 10)
+    assert torch.isfinite(first).all()
+    assert torch.equal(first, second)  # 评估模式下暂退法不起作用，输出确定
+    real_net.train()
+    torch.manual_seed(1)
+    with torch.no_grad():
+        third, fourth = real_net(X), real_net(X)
+    assert not torch.equal(third, fourth)  # 训练模式下每次随机丢弃不同的单元
+
+
+def test_dropout_can_be_changed():
+    net = meta_alexnet(dropout=0.0)
+    assert [m.p for m in net if isinstance(m, nn.Dropout)] == [0.0, 0.0]
+
+
+# ----- 错误的输入 -----
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"in_channels": 0}, ValueError, "in_channels 应为正整数，实际得到 0"),
+        ({"in_channels": -3}, ValueError, "in_channels 应为正整数"),
+        ({"in_channels": 1.0}, TypeError, "in_channels 应为正整数，实际得到 float"),
+        ({"num_classes": 0}, ValueError, "num_classes 应为正整数"),
+        ({"num_classes": True}, TypeError, "num_classes 应为正整数，实际得到 bool"),
+        ({"dropout": 1.0}, ValueError, r"\[0, 1\)"),
+        ({"dropout": -0.1}, ValueError, "不小于 0"),
+        ({"dropout": "0.5"}, TypeError, "应为实数"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        alexnet(**kwargs)
+
+
+@pytest.mark.parametrize("shape", [(1, 224, 224), (1, 3, 224, 224), (1, 1, 96, 96), (1, 1, 300, 300)])
+def test_wrong_input_shape_gives_a_clear_error(shape):
+    with pytest.raises(ValueError, match=r"第 \d+ 层 .* 不接受形状为"):
+        layer_summary(meta_alexnet(), shape)

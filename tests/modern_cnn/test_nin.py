@@ -1,0 +1,141 @@
+"""lessons_src/modern_cnn/nin.py 的测试；页面见 docs/modern-cnn/nin.md。"""
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch import nn
+
+from lessons_src.cnn.lenet import count_parameters, layer_summary
+from lessons_src.modern_cnn.alexnet import alexnet
+from lessons_src.modern_cnn.nin import nin, nin_block
+
+
+def meta(build, *args, **kwargs) -> nn.Module:
+    with torch.device("meta"):
+        return build(*args, **kwargs)
+
+
+def nin_block_params(c_in: int, c_out: int, k: int) -> int:
+    """k×k 卷积 + 两个 1×1 卷积：(k²·c_in·c_out + c_out) + 2·(c_out·c_out + c_out)。"""
+    return (k * k * c_in * c_out + c_out) + 2 * (c_out * c_out + c_out)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    c_in=st.integers(1, 4),
+    c_out=st.integers(1, 6),
+    k=st.integers(1, 5),
+    stride=st.integers(1, 3),
+    padding=st.integers(0, 2),
+    size=st.integers(5, 12),
+)
+def test_nin_block_shape_and_parameter_count(c_in, c_out, k, stride, padding, size):
+    block = nin_block(c_in, c_out, kernel_size=k, stride=stride, padding=padding)
+    assert count_parameters(block) == nin_block_params(c_in, c_out, k)
+    side = (size + 2 * padding - k) // stride + 1
+    Y = block(torch.rand(2, c_in, size, size))
+    assert Y.shape == (2, c_out, side, side)
+    assert (Y >= 0).all()  # 最后一层是 ReLU
+
+
+def test_one_by_one_convolution_is_a_per_pixel_linear_layer():
+    torch.manual_seed(0)
+    block = nin_block(3, 5, kernel_size=3, stride=1, padding=1)
+    conv = block[2]
+    assert conv.kernel_size == (1, 1)
+    X = torch.rand(2, 5, 4, 6)
+    linear = nn.Linear(5, 5)
+    with torch.no_grad():
+        linear.weight.copy_(conv.weight.reshape(5, 5))
+        linear.bias.copy_(conv.bias)
+        expected = linear(X.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        assert torch.allclose(conv(X), expected, atol=1e-6)
+
+
+def test_nin_table_at_224():
+    rows = layer_summary(meta(nin), (1, 1, 224, 224))
+    assert [(name, shape) for name, shape, _ in rows] == [
+        ("Sequential", (1, 96, 54, 54)),
+        ("MaxPool2d", (1, 96, 26, 26)),
+        ("Sequential", (1, 256, 26, 26)),
+        ("MaxPool2d", (1, 256, 12, 12)),
+        ("Sequential", (1, 384, 12, 12)),
+        ("MaxPool2d", (1, 384, 5, 5)),
+        ("Dropout", (1, 384, 5, 5)),
+        ("Sequential", (1, 10, 5, 5)),
+        ("AdaptiveAvgPool2d", (1, 10, 1, 1)),
+        ("Flatten", (1, 10)),
+    ]
+
+
+@pytest.mark.parametrize(("in_channels", "num_classes"), [(1, 10), (3, 1000)])
+def test_parameter_count_matches_formula(in_channels, num_classes):
+    expected = (
+        nin_block_params(in_channels, 96, 11) + nin_block_params(96, 256, 5)
+        + nin_block_params(256, 384, 3) + nin_block_params(384, num_classes, 3)
+    )
+    assert count_parameters(meta(nin, in_channels, num_classes)) == expected
+    if (in_channels, num_classes) == (1, 10):
+        assert expected == 1_992_166
+
+
+def test_far_fewer_parameters_than_alexnet():
+    assert count_parameters(meta(alexnet)) > 20 * count_parameters(meta(nin))
+    assert not any(isinstance(m, nn.Linear) for m in nin().modules())
+
+
+@pytest.mark.parametrize("size", [67, 96, 150, 224, 300])
+def test_global_average_pooling_accepts_many_input_sizes(size):
+    assert layer_summary(meta(nin), (2, 1, size, size))[-1][1] == (2, 10)
+
+
+def test_output_is_channel_mean_of_the_last_block():
+    torch.manual_seed(0)
+    net = nin().eval()
+    X = torch.rand(2, 1, 150, 150)
+    with torch.no_grad():
+        features = net[:-2](X)
+        assert features.shape == (2, 10, 3, 3)  # 150×150 的输入到最后一个 NiN 块时是 3×3
+        assert torch.allclose(net(X), features.mean(dim=(2, 3)), atol=1e-6)
+
+
+# ----- 错误的输入 -----
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"in_channels": 0}, ValueError, "in_channels 应为不小于 1 的整数，实际得到 0"),
+        ({"out_channels": -2}, ValueError, "out_channels 应为不小于 1 的整数"),
+        ({"kernel_size": 0}, ValueError, "kernel_size 应为不小于 1 的整数"),
+        ({"stride": 0}, ValueError, "stride 应为不小于 1 的整数"),
+        ({"padding": -1}, ValueError, "padding 应为不小于 0 的整数"),
+        ({"padding": 1.5}, TypeError, "padding 应为整数，实际得到 float"),
+        ({"kernel_size": (3, 3)}, TypeError, "kernel_size 应为整数，实际得到 tuple"),
+    ],
+)
+def test_bad_nin_block_arguments(kwargs, error, message):
+    arguments = {"in_channels": 1, "out_channels": 4, "kernel_size": 3, "stride": 1, "padding": 1} | kwargs
+    with pytest.raises(error, match=message):
+        nin_block(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"in_channels": 0}, ValueError, "in_channels 应为不小于 1 的整数"),
+        ({"num_classes": None}, TypeError, "num_classes 应为整数，实际得到 NoneType"),
+        ({"dropout": 1.0}, ValueError, r"\[0, 1\)"),
+        ({"dropout": -0.5}, ValueError, "不小于 0"),
+    ],
+)
+def test_bad_nin_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        nin(**kwargs)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 32, 32), (1, 3, 224, 224), (1, 1, 224)])
+def test_wrong_input_shape_gives_a_clear_error(shape):
+    with pytest.raises(ValueError, match="不接受形状为"):
+        layer_summary(meta(nin), shape)
