@@ -11,7 +11,7 @@ import numbers
 import torch
 from torch import nn
 
-__all__ = ["require_tensor", "require_real", "require_positive_int", "require_module"]
+__all__ = ["require_tensor", "require_real", "require_int", "require_positive_int", "require_module"]
 
 
 def require_tensor(value: object, name: str, *, floating: bool = False) -> torch.Tensor:
@@ -80,6 +80,24 @@ def require_real(value: object, name: str, *, minimum: float | None = None) -> f
     if minimum is not None and number < minimum:
         raise ValueError(f"参数 {name} 应不小于 {minimum}，实际得到 {number}")
     return number
+
+
+def require_int(value: object, name: str, *, minimum: int) -> int:
+    """确认 ``value`` 是不小于 ``minimum`` 的整数（``bool`` 不算），原样返回。
+
+    Examples:
+        >>> require_int(0, "degree", minimum=0)
+        0
+        >>> require_int(1, "k", minimum=2)
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 k 应为不小于 2 的整数，实际得到 1
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"参数 {name} 应为整数，实际得到 {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
+    return value
 
 
 def require_positive_int(value: object, name: str) -> int:

@@ -7,7 +7,7 @@ import torch
 
 from torch import nn
 
-from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_int, require_module, require_positive_int, require_real, require_tensor
 
 
 def test_require_tensor_returns_the_tensor():
@@ -63,3 +63,13 @@ def test_require_module():
         require_module(nn.Linear, "net")
     with pytest.raises(TypeError, match="参数 net 应为 nn.Module 的实例，实际得到 str"):
         require_module("net", "net")
+
+
+def test_require_int():
+    assert require_int(0, "degree", minimum=0) == 0
+    with pytest.raises(ValueError, match="参数 k 应为不小于 2 的整数，实际得到 1"):
+        require_int(1, "k", minimum=2)
+    with pytest.raises(TypeError, match="参数 k 应为整数，实际得到 float"):
+        require_int(2.0, "k", minimum=2)
+    with pytest.raises(TypeError, match="实际得到 bool"):
+        require_int(True, "k", minimum=0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import torch
 from matplotlib.figure import Figure
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_int, require_real, require_tensor
 
 __all__ = [
     "k_fold_indices",
@@ -28,14 +28,6 @@ __all__ = [
 
 
 # --8<-- [start:checks]
-def _require_int(value: object, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"参数 {name} 应为整数，实际得到 {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
-    return value
-
-
 def _require_generator(generator: object) -> torch.Generator | None:
     if generator is not None and not isinstance(generator, torch.Generator):
         raise TypeError(f"参数 generator 应为 torch.Generator 或 None，实际得到 {type(generator).__name__}")
@@ -67,8 +59,8 @@ def k_fold_indices(num_examples: int, k: int) -> list[tuple[torch.Tensor, torch.
         [3, 4] [0, 1, 2]
         [0, 1, 2] [3, 4]
     """
-    _require_int(k, "k", minimum=2)
-    _require_int(num_examples, "num_examples", minimum=1)
+    require_int(k, "k", minimum=2)
+    require_int(num_examples, "num_examples", minimum=1)
     if num_examples < k:
         raise ValueError(f"样本数 num_examples={num_examples} 少于折数 k={k}，至少每折要有一个样本")
     sizes = [num_examples // k + (1 if i < num_examples % k else 0) for i in range(k)]
@@ -97,8 +89,8 @@ def minibatch_indices(
         >>> sorted(torch.cat(batches).tolist())
         [0, 1, 2, 3, 4]
     """
-    _require_int(num_examples, "num_examples", minimum=1)
-    _require_int(batch_size, "batch_size", minimum=1)
+    require_int(num_examples, "num_examples", minimum=1)
+    require_int(batch_size, "batch_size", minimum=1)
     order = torch.randperm(num_examples, generator=_require_generator(generator))
     return list(order.split(batch_size))
 # --8<-- [end:minibatch_indices]
@@ -117,7 +109,7 @@ def polynomial_features(x: torch.Tensor, num_features: int) -> torch.Tensor:
     require_tensor(x, "x", floating=True)
     if x.dim() != 1:
         raise ValueError(f"参数 x 应为一维张量（每个样本一个数），实际形状为 {tuple(x.shape)}")
-    _require_int(num_features, "num_features", minimum=1)
+    require_int(num_features, "num_features", minimum=1)
     powers = torch.arange(num_features, dtype=x.dtype)
     factorials = torch.exp(torch.lgamma(powers + 1))  # Γ(i + 1) = i!
     return x.unsqueeze(1) ** powers / factorials
@@ -145,9 +137,9 @@ def make_polynomial_data(
         >>> X_train.shape, y_train.shape, X_test.shape
         (torch.Size([20, 20]), torch.Size([20]), torch.Size([100, 20]))
     """
-    _require_int(num_train, "num_train", minimum=1)
-    _require_int(num_test, "num_test", minimum=1)
-    _require_int(num_features, "num_features", minimum=1)
+    require_int(num_train, "num_train", minimum=1)
+    require_int(num_test, "num_test", minimum=1)
+    require_int(num_features, "num_features", minimum=1)
     sigma = require_real(noise, "noise", minimum=0.0)
     true_w = torch.zeros(num_features)
     values = [require_real(c, "coefficients 的元素") for c in coefficients]
@@ -199,7 +191,7 @@ def train_polynomial(
     _check_xy(test_X, test_y, "test_X", "test_y")
     if train_X.shape[1] != test_X.shape[1]:
         raise ValueError(f"训练集和测试集的特征数应相同，实际为 {train_X.shape[1]} 和 {test_X.shape[1]}")
-    _require_int(num_epochs, "num_epochs", minimum=1)
+    require_int(num_epochs, "num_epochs", minimum=1)
     lr = require_real(lr, "lr", minimum=0.0)
     generator = torch.Generator().manual_seed(seed)
     w = torch.zeros(train_X.shape[1], dtype=train_X.dtype, requires_grad=True)

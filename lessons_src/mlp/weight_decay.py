@@ -12,7 +12,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_int, require_real, require_tensor
 from lessons_src.mlp.model_selection import LossCurves, minibatch_indices
 
 __all__ = [
@@ -26,14 +26,6 @@ __all__ = [
 # --8<-- [start:checks]
 Data = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 """``(X_train, y_train, X_test, y_test)``。"""
-
-
-def _require_int(value: object, name: str, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"参数 {name} 应为整数，实际得到 {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
-    return value
 
 
 def _check_data(data: object) -> Data:
@@ -80,9 +72,9 @@ def high_dim_linear_data(
         >>> X_train.shape, y_train.shape, X_test.shape
         (torch.Size([20, 200]), torch.Size([20]), torch.Size([100, 200]))
     """
-    _require_int(num_train, "num_train", minimum=1)
-    _require_int(num_test, "num_test", minimum=1)
-    _require_int(num_inputs, "num_inputs", minimum=1)
+    require_int(num_train, "num_train", minimum=1)
+    require_int(num_test, "num_test", minimum=1)
+    require_int(num_inputs, "num_inputs", minimum=1)
     w, b = require_real(true_w, "true_w"), require_real(true_b, "true_b")
     sigma = require_real(noise, "noise", minimum=0.0)
     generator = torch.Generator().manual_seed(seed)
@@ -134,7 +126,7 @@ def train_scratch(
     """
     X_train, y_train, _, _ = _check_data(data)
     lambd = require_real(lambd, "lambd", minimum=0.0)
-    _require_int(num_epochs, "num_epochs", minimum=1)
+    require_int(num_epochs, "num_epochs", minimum=1)
     generator = torch.Generator().manual_seed(seed)
     w = torch.randn(X_train.shape[1], generator=generator).requires_grad_(True)
     b = torch.zeros(1, requires_grad=True)
@@ -173,7 +165,7 @@ def train_concise(
     """
     X_train, y_train, _, _ = _check_data(data)
     weight_decay = require_real(weight_decay, "weight_decay", minimum=0.0)
-    _require_int(num_epochs, "num_epochs", minimum=1)
+    require_int(num_epochs, "num_epochs", minimum=1)
     generator = torch.Generator().manual_seed(seed)
     net = nn.Linear(X_train.shape[1], 1)
     with torch.no_grad():
