@@ -6,8 +6,10 @@
 打印：
 - 清空缓存后 ``mkdocs build --strict`` 的秒数；
 - 整个测试套件（README 的测试命令）的秒数；
-- 每一页在无头 Chromium 中首次打开时传输的字节数（未压缩，及按 gzip 压缩估计）和请求数，
-  以及最重的一页；
+- 每一页在无头 Chromium 中首次打开（没有缓存）时传输的字节数和请求数，以及最重的一页。
+  本地服务器像 GitHub Pages 等静态托管一样，对文本类文件（HTML、CSS、JS、JSON、SVG）按浏览器的
+  ``Accept-Encoding`` 做 gzip 压缩，字体（woff2，本身已压缩）和图片原样发送；“传输”是浏览器实际
+  收到的字节数（响应头 + 编码后的响应体，来自 Chromium 的统计），“解压后”是响应体解压后的大小；
 - 网站中指向外部站点的链接（只列出，不访问）。
 
 预算（在 2 核的机器上）：最重的页面 ≤ 600 KB（含字体），每页请求数 ≤ 30，
@@ -60,19 +62,48 @@ def external_links(site: Path) -> dict[str, list[str]]:
     return found
 
 
-def measure_pages(site: Path) -> list[tuple[str, int, int, int]]:
-    """返回 [(页面, 未压缩字节, gzip 估计字节, 请求数)]。每页用一个新的浏览器上下文（没有缓存）。"""
+COMPRESSIBLE = {".html", ".css", ".js", ".json", ".svg", ".map", ".ipynb", ".txt", ".xml"}
+
+
+def gzip_handler(site: Path):
+    """静态文件服务器的请求处理类：对文本类文件按 ``Accept-Encoding`` 做 gzip 压缩（压缩结果缓存）。"""
     import functools
+    import http.server
+
+    cache: dict[Path, bytes] = {}
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            path = Path(self.translate_path(self.path))
+            if path.is_dir():
+                path = path / "index.html"
+            wants_gzip = "gzip" in self.headers.get("Accept-Encoding", "")
+            if not (wants_gzip and path.is_file() and path.suffix in COMPRESSIBLE):
+                return super().do_GET()
+            if path not in cache:
+                cache[path] = gzip.compress(path.read_bytes(), compresslevel=6)
+            body = cache[path]
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    return functools.partial(Handler, directory=str(site))
+
+
+def measure_pages(site: Path) -> list[tuple[str, int, int, int]]:
+    """返回 [(页面, 传输字节, 解压后字节, 请求数)]。每页用一个新的浏览器上下文（没有缓存）。"""
     import http.server
     import threading
 
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gzip_handler(site))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}/"
     executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -86,13 +117,17 @@ def measure_pages(site: Path) -> list[tuple[str, int, int, int]]:
             url = html.relative_to(site).as_posix().removesuffix("index.html")
             context = browser.new_context()
             page = context.new_page()
-            bodies: list[bytes] = []
-            page.on("requestfinished", lambda request: bodies.append(request.response().body() if request.response() else b""))
+            finished = []
+            page.on("requestfinished", finished.append)
             page.goto(base + url)
             page.wait_for_load_state("networkidle")
-            raw = sum(len(body) for body in bodies)
-            packed = sum(len(gzip.compress(body)) for body in bodies)
-            results.append((url or "/", raw, packed, len(bodies)))
+            transferred = decoded = 0
+            for request in finished:
+                sizes = request.sizes()
+                transferred += sizes["responseHeadersSize"] + sizes["responseBodySize"]
+                response = request.response()
+                decoded += len(response.body()) if response else 0
+            results.append((url or "/", transferred, decoded, len(finished)))
             context.close()
         browser.close()
     httpd.shutdown()
@@ -122,11 +157,11 @@ def main() -> int:
     site = ROOT / "site"
     print(f"网站大小：{sum(f.stat().st_size for f in site.rglob('*') if f.is_file()) / 1024 / 1024:.1f} MB")
     pages = measure_pages(site)
-    print(f"\n{'页面':<48}{'字节':>10}{'gzip 后':>10}{'请求':>6}")
-    for url, raw, packed, requests in pages:
-        print(f"{url:<48}{raw / 1024:>9.0f}K{packed / 1024:>9.0f}K{requests:>6}")
+    print(f"\n{'页面':<48}{'传输':>10}{'解压后':>10}{'请求':>6}")
+    for url, transferred, decoded, requests in pages:
+        print(f"{url:<48}{transferred / 1024:>9.0f}K{decoded / 1024:>9.0f}K{requests:>6}")
     heaviest = max(pages, key=lambda row: row[1])
-    print(f"\n最重的页面：{heaviest[0]}，{heaviest[1] / 1024:.0f} KB（gzip 后 {heaviest[2] / 1024:.0f} KB），"
+    print(f"\n最重的页面：{heaviest[0]}，传输 {heaviest[1] / 1024:.0f} KB（解压后 {heaviest[2] / 1024:.0f} KB），"
           f"{heaviest[3]} 个请求（预算 {BUDGET_PAGE_BYTES // 1024} KB、{BUDGET_REQUESTS} 个请求）")
     if heaviest[1] > BUDGET_PAGE_BYTES:
         over.append("页面体积")

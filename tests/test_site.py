@@ -134,6 +134,15 @@ def test_search_index_is_segmented_for_chinese(site):
     assert "激活函数" in page["title"].replace("\u200b", "")
 
 
+def test_search_index_is_compact(site):
+    raw = (site / "search" / "search_index.json").read_text("utf-8")
+    assert "激活" in raw, "索引应以 UTF-8 写出"
+    assert re.search(r"(?<!\\)\\u[0-9a-fA-F]{4}", raw) is None, "索引中不应有 \\uXXXX 转义"
+    assert "<pre" not in raw, "代码块的全文不应进入搜索索引"
+    texts = " ".join(doc["text"] for doc in json.loads(raw)["docs"]).replace("\u200b", "")
+    assert "<code>corr2d</code>" in texts  # 行内代码仍可搜索
+
+
 def test_html_declares_chinese(site):
     for page in html_pages(site):
         head = page.read_text("utf-8")[:300]
@@ -205,6 +214,10 @@ def page_urls(site: Path) -> list[str]:
     return urls
 
 
+# 页面上的每个公式都已由 KaTeX 处理（渲染成功或报错）
+RENDERED = "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))"
+
+
 def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
     page = browser.new_page()
     hosts: set[str] = set()
@@ -214,8 +227,8 @@ def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
     page.on("pageerror", lambda error: errors.append(str(error)))
     rendered = 0
     for url in page_urls(site):
-        page.goto(server + url)
-        page.wait_for_load_state("networkidle")
+        page.goto(server + url)  # 等到 load 事件：页面引用的脚本、样式、字体和图片都已请求并加载
+        page.wait_for_function(RENDERED)
         math = page.locator(".arithmatex").count()
         assert page.locator(".arithmatex .katex").count() == math, f"{url}: 有公式没有被 KaTeX 渲染"
         assert page.locator(".katex-error").count() == 0, f"{url}: KaTeX 报错"

@@ -11,6 +11,9 @@
 3. docs/ 中的笔记本页面（由 mkdocs-jupyter 渲染）同样在构建时用这种方式执行，
    mkdocs-jupyter 拿到的是带输出的副本；它在页面里插入的第三方脚本（MathJax、Mermaid
    的 CDN 地址）被去掉，公式统一由网站自带的 KaTeX 渲染。
+4. 构建结束时压缩搜索索引 ``search/search_index.json``：每个页面第一次打开时都会下载它。
+   去掉其中代码块（``<pre>``）的全文——搜索要找的是讲解，代码里的名字在正文和行内代码里
+   都还在——并直接以 UTF-8 写出汉字，不再转义成六个 ASCII 字符（一个汉字 3 字节而不是 6 字节）。
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ log = logging.getLogger("mkdocs.hooks.lessons")
 _PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 _CACHE_VERSION = "1"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+_PRE_BLOCK = re.compile(r"<pre\b[^>]*>.*?</pre>", re.DOTALL)
 _THIRD_PARTY = re.compile(r"""src=["']?(?:["']|(?:https?:)?//)|["'](?:https?:)?//[^"']+\.m?js\b|text/x-mathjax-config""", re.IGNORECASE)
 
 
@@ -201,3 +205,21 @@ def _insert_notebook_link(markdown: str, notebook_name: str) -> str:
     if match is None:
         return button + "\n" + markdown
     return markdown[: match.end()] + "\n\n" + button + markdown[match.end() :]
+
+
+def compact_search_index(path: Path) -> tuple[int, int]:
+    """去掉搜索索引中代码块的全文，以 UTF-8 紧凑写回，返回 ``(原字节数, 新字节数)``。"""
+    before = path.stat().st_size
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for entry in index["docs"]:
+        entry["text"] = _PRE_BLOCK.sub(" ", entry["text"]).strip()
+    path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    return before, path.stat().st_size
+
+
+@event_priority(-100)  # 在 Material 的搜索插件写出索引之后
+def on_post_build(config: Any) -> None:
+    path = Path(config["site_dir"]) / "search" / "search_index.json"
+    if path.exists():
+        before, after = compact_search_index(path)
+        log.info("搜索索引 %d KB → %d KB", before // 1024, after // 1024)
