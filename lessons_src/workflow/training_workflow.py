@@ -1,0 +1,320 @@
+"""完整的训练流程：超参数、小型卷积网络、初始化、训练与验证、检查点、测试评估。
+
+对应页面 ``docs/workflow/training-workflow.md``。数据的划分和标准化用
+:mod:`lessons_src.workflow.data_split` 中的函数，训练一轮复用 softmax 回归一节的
+:func:`~lessons_src.linear_networks.softmax_regression.train_epoch`；这里补上它没有的部分：
+一次遍历同时算出验证损失和准确率的 :func:`validate`、收集预测结果的 :func:`predict`，
+以及每轮验证并保存最好检查点的 :func:`train_with_checkpoint`。
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterable, Sized
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from lessons_src.checks import (
+    require_int,
+    require_module,
+    require_positive_int,
+    require_real,
+)
+from lessons_src.deep_learning_computation.use_gpu import try_gpu
+from lessons_src.linear_networks.softmax_regression import count_correct, train_epoch
+
+__all__ = [
+    "Config",
+    "TrainingHistory",
+    "initialize_weights",
+    "load_checkpoint",
+    "predict",
+    "small_cnn",
+    "train_with_checkpoint",
+    "validate",
+]
+
+
+# --8<-- [start:config]
+@dataclass(frozen=True)
+class Config:
+    """一次训练用到的全部超参数，集中放在一处，改动和记录都方便。
+
+    Examples:
+        >>> config = Config(num_epochs=5)
+        >>> config.batch_size, config.num_epochs
+        (64, 5)
+        >>> Config(lr=0)
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 lr 应为正数，实际得到 0.0
+    """
+
+    batch_size: int = 64
+    lr: float = 3e-3                  # Adam 的学习率
+    num_epochs: int = 10
+    seed: int = 0                     # 划分数据、初始化参数、打乱顺序都由它决定
+    val_fraction: float = 0.2         # 验证集占全部样本的比例
+    test_fraction: float = 0.2        # 测试集占全部样本的比例
+    device: torch.device = field(default_factory=try_gpu)  # 有 GPU 用 GPU，否则用 CPU
+
+    def __post_init__(self) -> None:
+        require_positive_int(self.batch_size, "batch_size")
+        require_positive_int(self.num_epochs, "num_epochs")
+        require_int(self.seed, "seed", minimum=0)
+        if require_real(self.lr, "lr") <= 0:
+            raise ValueError(f"参数 lr 应为正数，实际得到 {float(self.lr)}")
+        val = require_real(self.val_fraction, "val_fraction")
+        test = require_real(self.test_fraction, "test_fraction")
+        if not (0 < val < 1 and 0 < test < 1 and val + test < 1):
+            raise ValueError(
+                f"val_fraction 和 test_fraction 应在 (0, 1) 之间且两者之和小于 1，实际为 {val} 和 {test}"
+            )
+        if not isinstance(self.device, torch.device):
+            raise TypeError(f"参数 device 应为 torch.device，实际得到 {type(self.device).__name__}")
+# --8<-- [end:config]
+
+
+# --8<-- [start:small_cnn]
+def small_cnn(num_classes: int = 10) -> nn.Sequential:
+    """用于 1×8×8 灰度图像的小型卷积网络，输出 ``num_classes`` 个类别的 logit。
+
+    两个“3×3 卷积（填充 1）+ 批量规范化 + ReLU”，一个 2×2 最大汇聚层把 8×8 缩成 4×4，
+    展平后接一个全连接层。卷积层后面紧跟批量规范化，偏置会被规范化减去均值时抵消，所以不设偏置。
+
+    Examples:
+        >>> small_cnn()(torch.zeros(2, 1, 8, 8)).shape
+        torch.Size([2, 10])
+    """
+    require_positive_int(num_classes, "num_classes")
+    return nn.Sequential(
+        nn.Conv2d(1, 16, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(16, 32, kernel_size=3, padding=1, bias=False), nn.BatchNorm2d(32), nn.ReLU(),
+        nn.MaxPool2d(kernel_size=2),                    # 8×8 → 4×4
+        nn.Flatten(),
+        nn.Linear(32 * 4 * 4, num_classes),
+    )
+# --8<-- [end:small_cnn]
+
+
+# --8<-- [start:initialize_weights]
+def initialize_weights(module: nn.Module) -> None:
+    """按层的类型初始化一个模块的参数；用法是 ``net.apply(initialize_weights)``。
+
+    - 卷积层（后接 ReLU）：He（Kaiming）正态初始化，偏置置 0；
+    - 全连接层：均值 0、标准差 0.01 的正态分布，偏置置 0；
+    - 批量规范化层：拉伸参数置 1、偏移参数置 0；
+    - 其他模块（ReLU、汇聚层、``Sequential`` 本身……）没有要初始化的参数，不做任何事。
+
+    Examples:
+        >>> conv = nn.Conv2d(16, 32, kernel_size=3)
+        >>> initialize_weights(conv)
+        >>> bool((conv.bias == 0).all()), conv.weight.requires_grad
+        (True, True)
+    """
+    require_module(module, "module")
+    if isinstance(module, nn.Conv2d):
+        nn.init.kaiming_normal_(module.weight, mode="fan_in", nonlinearity="relu")
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.Linear):
+        nn.init.normal_(module.weight, mean=0.0, std=0.01)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and module.affine:  # affine=False 时没有这两个参数
+        nn.init.ones_(module.weight)
+        nn.init.zeros_(module.bias)
+# --8<-- [end:initialize_weights]
+
+
+# --8<-- [start:helpers]
+Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]  # 产生 (X, y) 小批量的可迭代对象，如 DataLoader
+LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _device_of(model: nn.Module) -> torch.device:
+    """模型参数所在的设备；数据要移到同一个设备上才能计算。"""
+    parameter = next(model.parameters(), None)
+    return parameter.device if parameter is not None else torch.device("cpu")
+
+
+def _require_not_empty(loader: object, name: str) -> None:
+    if isinstance(loader, Sized) and len(loader) == 0:
+        raise ValueError(f"{name} 中没有样本（长度为 0）；请检查数据集的划分和 batch_size")
+# --8<-- [end:helpers]
+
+
+# --8<-- [start:validate]
+def validate(model: nn.Module, loader: Batches, loss_fn: LossFn) -> tuple[float, float]:
+    """在 ``loader`` 的全部样本上评估模型，返回 ``(平均损失, 准确率)``，不改变任何参数。
+
+    评估时切换到评估模式并关闭梯度计算，结束后恢复模型原来的模式。
+    ``loss_fn`` 应返回小批量上的平均损失；乘以批量大小再累加、最后除以样本总数，
+    最后一个小批量较小时得到的也是准确的逐样本平均。
+    """
+    require_module(model, "model")
+    _require_not_empty(loader, "loader")
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()                      # Dropout 不再丢弃，批量规范化改用移动平均
+    loss_sum, correct, total = 0.0, 0, 0
+    try:
+        with torch.no_grad():         # 不记录计算图：省内存、省时间
+            for X, y in loader:
+                X, y = X.to(device), y.to(device)
+                y_hat = model(X)
+                loss_sum += loss_fn(y_hat, y).item() * len(y)
+                correct += count_correct(y_hat, y)
+                total += len(y)
+    finally:
+        model.train(was_training)
+    if total == 0:
+        raise ValueError("loader 中没有样本，无法评估")
+    return loss_sum / total, correct / total
+# --8<-- [end:validate]
+
+
+# --8<-- [start:predict]
+def predict(model: nn.Module, loader: Batches) -> tuple[torch.Tensor, torch.Tensor]:
+    """返回 ``(真实标签, 预测标签)``，都是 CPU 上的一维整数张量，顺序与 ``loader`` 相同。
+
+    Examples:
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> net = nn.Linear(2, 2)
+        >>> _ = nn.init.eye_(net.weight), nn.init.zeros_(net.bias)  # 输出就等于输入
+        >>> data = DataLoader(TensorDataset(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])))
+        >>> predict(net, data)
+        (tensor([0, 0]), tensor([0, 1]))
+    """
+    require_module(model, "model")
+    _require_not_empty(loader, "loader")
+    device = _device_of(model)
+    was_training = model.training
+    model.eval()
+    y_true, y_pred = [], []
+    try:
+        with torch.no_grad():
+            for X, y in loader:
+                y_true.append(y.cpu())
+                y_pred.append(model(X.to(device)).argmax(dim=1).cpu())
+    finally:
+        model.train(was_training)
+    if not y_true:
+        raise ValueError("loader 中没有样本，无法预测")
+    return torch.cat(y_true), torch.cat(y_pred)
+# --8<-- [end:predict]
+
+
+# --8<-- [start:train_with_checkpoint]
+@dataclass
+class TrainingHistory:
+    """:func:`train_with_checkpoint` 逐轮记录的训练过程。"""
+
+    epoch: list[int] = field(default_factory=list)          # 轮次编号，从 start_epoch + 1 开始
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_acc: list[float] = field(default_factory=list)
+    best_epoch: int = 0             # 验证准确率最高的一轮，检查点里存的就是它结束时的参数
+    best_val_acc: float = -math.inf
+
+    @property
+    def epochs(self) -> int:
+        """这次调用训练的轮数。"""
+        return len(self.train_loss)
+
+
+def _checkpoint_file(path: object) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"参数 checkpoint_path 应为文件路径（str 或 pathlib.Path），实际得到 {type(path).__name__}")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"检查点所在的目录 {path.parent} 不存在；请先创建它，例如 Path(...).mkdir(parents=True)")
+    if path.is_dir():
+        raise IsADirectoryError(f"checkpoint_path 应为文件路径，而 {path} 是一个目录")
+    return path
+
+
+def train_with_checkpoint(
+    model: nn.Module,
+    train_loader: Batches,
+    val_loader: Batches,
+    loss_fn: LossFn,
+    optimizer: torch.optim.Optimizer,
+    num_epochs: int,
+    checkpoint_path: str | os.PathLike,
+    *,
+    start_epoch: int = 0,
+    progress: bool = True,
+) -> TrainingHistory:
+    """训练 ``num_epochs`` 轮；每轮在验证集上评估，验证准确率创新高时把检查点保存到 ``checkpoint_path``。
+
+    检查点是一个字典：``epoch``（轮次）、``model`` 和 ``optimizer``（两者的 ``state_dict()``）、
+    ``val_acc``（那一轮的验证准确率）。``start_epoch`` 是已经训练过的轮数，从检查点接着训练时传入，
+    新的轮次从 ``start_epoch + 1`` 开始编号。``progress=True`` 时在标准错误输出上显示进度条。
+    """
+    from tqdm.auto import tqdm
+
+    require_module(model, "model")
+    require_positive_int(num_epochs, "num_epochs")
+    require_int(start_epoch, "start_epoch", minimum=0)
+    path = _checkpoint_file(checkpoint_path)          # 训练之前就检查，免得白白训练一场
+    _require_not_empty(train_loader, "train_loader")
+    _require_not_empty(val_loader, "val_loader")
+    history = TrainingHistory()
+    epochs = tqdm(range(start_epoch + 1, start_epoch + num_epochs + 1), desc="训练", unit="轮",
+                  disable=not progress, leave=False)
+    for epoch in epochs:
+        train_loss, train_acc = train_epoch(model, train_loader, loss_fn, optimizer)
+        val_loss, val_acc = validate(model, val_loader, loss_fn)
+        for name, value in zip(("epoch", "train_loss", "train_acc", "val_loss", "val_acc"),
+                               (epoch, train_loss, train_acc, val_loss, val_acc)):
+            getattr(history, name).append(value)
+        if val_acc > history.best_val_acc:            # 只在严格变好时覆盖，并列时保留较早的一轮
+            history.best_epoch, history.best_val_acc = epoch, val_acc
+            torch.save({"epoch": epoch, "model": model.state_dict(),
+                        "optimizer": optimizer.state_dict(), "val_acc": val_acc}, path)
+        epochs.set_postfix(loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
+    return history
+# --8<-- [end:train_with_checkpoint]
+
+
+# --8<-- [start:load_checkpoint]
+def load_checkpoint(
+    path: str | os.PathLike, model: nn.Module, optimizer: torch.optim.Optimizer | None = None
+) -> dict[str, Any]:
+    """把 :func:`train_with_checkpoint` 保存的检查点装进 ``model``（给出时还有 ``optimizer``），返回整个检查点字典。
+
+    只加载张量和基本类型（``weights_only=True``）；张量放到 ``model`` 的参数所在的设备上。
+
+    Raises:
+        FileNotFoundError: 文件不存在。
+        TypeError: 文件里存的不是字典。
+        ValueError: 缺少 ``"model"`` 键（给出 ``optimizer`` 时还需要 ``"optimizer"`` 键）。
+        RuntimeError: 参数名或形状与 ``model`` 不一致（来自 ``load_state_dict``）。
+    """
+    require_module(model, "model")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"参数 path 应为文件路径（str 或 pathlib.Path），实际得到 {type(path).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer 或 None，实际得到 {type(optimizer).__name__}")
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"检查点文件 {path} 不存在")
+    checkpoint = torch.load(path, map_location=_device_of(model), weights_only=True)
+    if not isinstance(checkpoint, dict):
+        raise TypeError(f"检查点 {path} 中应为字典，实际是 {type(checkpoint).__name__}")
+    required = ["model"] if optimizer is None else ["model", "optimizer"]
+    missing = [key for key in required if key not in checkpoint]
+    if missing:
+        raise ValueError(f"检查点 {path} 缺少键 {missing}；文件中的键为 {sorted(checkpoint)}")
+    model.load_state_dict(checkpoint["model"])
+    if optimizer is not None:
+        optimizer.load_state_dict(checkpoint["optimizer"])
+    return checkpoint
+# --8<-- [end:load_checkpoint]
