@@ -11,6 +11,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
+from lessons_src._site.hooks import join_cjk_lines
 from tests.harness import MKDOCS_YML
 
 pytestmark = pytest.mark.site
@@ -141,6 +142,18 @@ def test_search_index_is_compact(site):
     assert "<pre" not in raw, "代码块的全文不应进入搜索索引"
     texts = " ".join(doc["text"] for doc in json.loads(raw)["docs"]).replace("\u200b", "")
     assert "<code>corr2d</code>" in texts  # 行内代码仍可搜索
+
+
+def test_line_breaks_between_chinese_characters_are_removed():
+    html = "<p>第一行，\n第二行。\nPyTorch\n很好</p>\n<pre><code>甲\n乙</code></pre>\n<p>丙\n  丁</p>"
+    assert join_cjk_lines(html) == "<p>第一行，第二行。\nPyTorch\n很好</p>\n<pre><code>甲\n乙</code></pre>\n<p>丙丁</p>"
+
+
+def test_built_paragraphs_have_no_line_break_between_chinese_characters(site):
+    html = (site / "workflow" / "training-workflow" / "index.html").read_text("utf-8")
+    paragraphs = re.findall(r"<p>(.*?)</p>", html, re.DOTALL)
+    assert paragraphs
+    assert not [p for p in paragraphs if re.search(r"[\u4e00-\u9fff，。：；、]\n[\u4e00-\u9fff]", p)]
 
 
 def test_html_declares_chinese(site):

@@ -11,14 +11,17 @@
 3. docs/ 中的笔记本页面（由 mkdocs-jupyter 渲染）同样在构建时用这种方式执行，
    mkdocs-jupyter 拿到的是带输出的副本；它在页面里插入的第三方脚本（MathJax、Mermaid
    的 CDN 地址）被去掉，公式统一由网站自带的 KaTeX 渲染。
-4. 构建结束时压缩搜索索引 ``search/search_index.json``：每个页面第一次打开时都会下载它。
+4. 段落中汉字之间的换行被删去。Markdown 源文件按行折断中文句子，HTML 中的换行在 Chromium
+   （以及基于它的浏览器）里显示成一个空格，汉字之间就多出了空白；``<pre>`` 中的代码不受影响。
+5. 搜索插件为页面建索引时，看到的是去掉了代码块（``<pre>``）的正文，建完索引再换回完整的正文：
+   搜索要找的是讲解；代码块经过语法高亮后标签极多，解析和分词它们占了构建时间的一大块。
+6. 构建结束时压缩搜索索引 ``search/search_index.json``：每个页面第一次打开时都会下载它。
    去掉其中代码块（``<pre>``）的全文——搜索要找的是讲解，代码里的名字在正文和行内代码里
    都还在——并直接以 UTF-8 写出汉字，不再转义成六个 ASCII 字符（一个汉字 3 字节而不是 6 字节）。
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import re
@@ -27,18 +30,19 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from mkdocs.plugins import event_priority
+from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from lessons_src._site.execute import ExecutedBlock, render_result, reset_random_state, run_block
+from lessons_src._site.cache import cache_file_for, execute_page
 from lessons_src._site.notebook import notebook_outputs, page_to_notebook
 from lessons_src._site.pages import SnippetExpander, scan_fences, split_front_matter
 
 log = logging.getLogger("mkdocs.hooks.lessons")
 
-_PACKAGE_ROOT = Path(__file__).resolve().parents[1]
-_CACHE_VERSION = "1"
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
+_CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_CJK_LINE_BREAK = re.compile(f"(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}])")
+_PRE_SPLIT = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
 _PRE_BLOCK = re.compile(r"<pre\b[^>]*>.*?</pre>", re.DOTALL)
 _THIRD_PARTY = re.compile(r"""src=["']?(?:["']|(?:https?:)?//)|["'](?:https?:)?//[^"']+\.m?js\b|text/x-mathjax-config""", re.IGNORECASE)
 
@@ -52,36 +56,26 @@ class _PageArtifacts:
 _artifacts: dict[str, _PageArtifacts] = {}
 
 
-def _code_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(_PACKAGE_ROOT.rglob("*.py")):
-        digest.update(str(path.relative_to(_PACKAGE_ROOT)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def _execute_in_parallel(jobs: list[tuple[list[str], str]], cache_dir: Path) -> None:
+    """把缓存中还没有结果的页面分给多个进程执行（每个进程一次执行一整页），结果写进缓存。
 
+    各页的代码互不依赖，每页都在新的命名空间里、从固定的随机种子开始执行，所以结果与逐页执行相同；
+    课程代码只用单线程，两个核心就能同时执行两页。
+    """
+    import concurrent.futures
+    import multiprocessing
+    import os
 
-def _execute_blocks(sources: list[str], filename: str, cache_dir: Path) -> list[ExecutedBlock]:
-    """在一个新的命名空间里依次执行代码块（与文档测试相同的方式），结果按内容缓存。"""
-    import torch
-
-    key = hashlib.sha256("\0".join([_CACHE_VERSION, torch.__version__, _code_fingerprint(), *sources]).encode())
-    cache_file = cache_dir / f"{key.hexdigest()}.json"
-    if cache_file.exists():
-        return [ExecutedBlock.from_json(item) for item in json.loads(cache_file.read_text("utf-8"))]
-
-    log.info("执行页面代码：%s", filename)
-    reset_random_state()
-    namespace: dict[str, Any] = {"__name__": "__main__"}
-    threads = torch.get_num_threads()
-    # 与文档测试一致，只用一个线程：课程里的模型都很小，多线程在繁忙的机器上反而慢得多
-    torch.set_num_threads(1)
-    try:
-        executed = [render_result(run_block(source, namespace, filename=filename)) for source in sources]
-    finally:
-        torch.set_num_threads(threads)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    cache_file.write_text(json.dumps([block.to_json() for block in executed], ensure_ascii=False), "utf-8")
-    return executed
+    missing = [(sources, filename) for sources, filename in jobs if not cache_file_for(sources, cache_dir).exists()]
+    workers = min(len(missing), os.cpu_count() or 1)
+    if workers < 2:
+        return
+    log.info("用 %d 个进程执行 %d 页的代码", workers, len(missing))
+    context = multiprocessing.get_context("spawn")  # 不 fork 已经加载了 torch 的进程
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(execute_page, sources, filename, cache_dir) for sources, filename in missing]
+        for future in futures:
+            future.result()
 
 
 def _cache_dir(config: Any) -> Path:
@@ -97,6 +91,7 @@ def on_config(config: Any) -> Any:
 def on_files(files: Files, config: Any) -> Files:
     expander = SnippetExpander.from_mkdocs_config(config)
     cache_dir = _cache_dir(config)
+    _execute_in_parallel(_execution_jobs(files, expander), cache_dir)
     for file in list(files):
         if file.src_uri.endswith(".ipynb") and file.abs_src_path and not file.generated_by:
             executed = _execute_notebook(file, cache_dir)
@@ -116,7 +111,7 @@ def on_files(files: Files, config: Any) -> Files:
         results = None
         if meta.get("execute"):
             sources = [fence.body for fence in scan_fences(expanded) if fence.language == "python"]
-            results = _execute_blocks(sources, file.abs_src_path or file.src_uri, cache_dir)
+            results = execute_page(sources, file.abs_src_path or file.src_uri, cache_dir)
 
         artifacts = _PageArtifacts(notebook_name=f"{stem}.ipynb")
         for block_index, block in enumerate(results or []):
@@ -134,6 +129,23 @@ def on_files(files: Files, config: Any) -> Files:
     return files
 
 
+def _execution_jobs(files: Files, expander: SnippetExpander) -> list[tuple[list[str], str]]:
+    """构建时要执行的全部代码：docs/ 中的笔记本页面和写了 ``execute: true`` 的页面。"""
+    jobs = []
+    for file in files:
+        if file.generated_by or not file.abs_src_path:
+            continue
+        if file.src_uri.endswith(".ipynb"):
+            notebook = nbformat.read(file.abs_src_path, as_version=4)
+            jobs.append(([cell.source for cell in notebook.cells if cell.cell_type == "code"], file.abs_src_path))
+        elif file.src_uri.endswith(".md") and file.is_documentation_page():
+            body, meta = split_front_matter(file.content_string)
+            if meta.get("execute"):
+                fences = scan_fences(expander.expand(body))
+                jobs.append(([fence.body for fence in fences if fence.language == "python"], file.abs_src_path))
+    return jobs
+
+
 def _execute_notebook(file: File, cache_dir: Path) -> Path:
     """执行 docs/ 中的笔记本页面，把带输出的副本写进缓存目录，返回副本的路径。
 
@@ -141,7 +153,7 @@ def _execute_notebook(file: File, cache_dir: Path) -> Path:
     """
     notebook = nbformat.read(file.abs_src_path, as_version=4)
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
-    results = _execute_blocks([cell.source for cell in code_cells], file.abs_src_path, cache_dir)
+    results = execute_page([cell.source for cell in code_cells], file.abs_src_path, cache_dir)
     for count, (cell, result) in enumerate(zip(code_cells, results), start=1):
         cell.outputs = notebook_outputs(result)
         cell.execution_count = count
@@ -159,10 +171,21 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     return _insert_notebook_link(markdown, artifacts.notebook_name)
 
 
+def join_cjk_lines(html: str) -> str:
+    """删去两个汉字（含全角标点）之间的换行，``<pre>`` 块原样保留。
+
+    Examples:
+        >>> join_cjk_lines("<p>第一行，\n第二行。\nPyTorch 很好</p><pre>甲\n乙</pre>")
+        '<p>第一行，第二行。\nPyTorch 很好</p><pre>甲\n乙</pre>'
+    """
+    pieces = _PRE_SPLIT.split(html)
+    return "".join(piece if index % 2 else _CJK_LINE_BREAK.sub("", piece) for index, piece in enumerate(pieces))
+
+
 def on_page_content(html: str, page: Any, config: Any, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         html = _SCRIPT.sub(lambda match: "" if _THIRD_PARTY.search(match.group(0)) else match.group(0), html)
-    return html
+    return join_cjk_lines(html)
 
 
 def _first_heading(text: str) -> str | None:
@@ -215,6 +238,28 @@ def compact_search_index(path: Path) -> tuple[int, int]:
         entry["text"] = _PRE_BLOCK.sub(" ", entry["text"]).strip()
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return before, path.stat().st_size
+
+
+_FULL_CONTENT = "_lessons_full_content"
+
+
+@event_priority(100)  # 先于 Material 的搜索插件
+def _hide_code_from_search(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    setattr(page, _FULL_CONTENT, page.content)
+    page.content = _PRE_BLOCK.sub("", page.content)
+    return context
+
+
+@event_priority(-100)  # 搜索插件建完索引之后，模板渲染之前
+def _restore_code_after_search(context: Any, page: Any, config: Any, nav: Any) -> Any:
+    full = page.__dict__.pop(_FULL_CONTENT, None)
+    if full is not None:
+        # 与搜索插件对正文做的处理相同：去掉只给索引看的 data-search-* 属性
+        page.content = re.sub(r'\s?data-search-\w+="[^"]+"', "", full)
+    return context
+
+
+on_page_context = CombinedEvent(_hide_code_from_search, _restore_code_after_search)
 
 
 @event_priority(-100)  # 在 Material 的搜索插件写出索引之后
