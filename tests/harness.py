@@ -34,7 +34,8 @@ from sybil.parsers.markdown import CodeBlockParser, SkipParser
 from sybil.parsers.markdown.lexers import DirectiveInHTMLCommentLexer
 from sybil.parsers.rest import DocTestParser
 
-from lessons_src._site.execute import compare_output, figure_alt_text, reset_random_state, run_block
+from lessons_src._site.cache import cache_dir_for, store_results
+from lessons_src._site.execute import compare_output, figure_alt_text, render_result, reset_random_state, run_block
 from lessons_src._site.pages import PYTHON_ALIASES, SnippetExpander, scan_fences, split_front_matter
 
 # 每个测试进程（以及它启动的 Jupyter 内核）只用一个线程，网站构建执行页面时也是这样：
@@ -52,6 +53,7 @@ MKDOCS_YML = ROOT / "mkdocs.yml"
 DOCTEST_FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 _LAST = "__harness_last_block__"
+_RESULTS = "__harness_executed_blocks__"
 _TOLERANCE = "__harness_tolerance__"
 
 
@@ -109,6 +111,8 @@ def evaluate_python(example: Example) -> str | None:
         example.parsed, namespace, filename=example.path, first_line=example.line + example.parsed.line_offset + 1
     )
     meta = getattr(example.document, "meta", {})
+    if meta.get("execute"):
+        _remember(example, result)
     if result.figures:
         for figure in result.figures:
             figure_alt_text(figure)
@@ -124,6 +128,19 @@ def evaluate_python(example: Example) -> str | None:
             f"{result.stdout}"
         )
     return None
+
+
+def _remember(example: Example, result: Any) -> None:
+    """``execute: true`` 的页面：整页执行完后把结果写进网站构建的缓存，构建时就不必再执行一遍。
+
+    结果与构建时执行得到的相同：同样的代码、同样的执行函数、页首同样的随机种子、单线程。
+    页面中有代码块被跳过或出错时，结果不完整，不写缓存。
+    """
+    executed = example.namespace.setdefault(_RESULTS, [])
+    executed.append(render_result(result))
+    sources = [fence.body for fence in scan_fences(example.document.text) if fence.language == "python"]
+    if len(executed) == len(sources):
+        store_results(sources, cache_dir_for(MKDOCS_YML), executed)
 
 
 def evaluate_output(example: Example) -> str | None:
@@ -178,6 +195,7 @@ PAGE_PARSERS = [
 def _setup_page(namespace: dict[str, Any]) -> None:
     reset_random_state()
     namespace["__name__"] = "__main__"
+    namespace[_RESULTS] = []
 
 
 pages = Sybil(

@@ -31,8 +31,7 @@ KERNEL_PAGES = {
     "mlp/activation-functions.md": "画图：图作为单元最后一个表达式显示",
     "deep-learning-computation/read-write.md": "读写当前工作目录中的文件",
     "deep-learning-computation/use-gpu.md": "选择设备，没有 GPU 时的回退路径",
-    "workflow/dataloader.md": "num_workers > 0 的子进程和 spawn 子进程",
-    "workflow/speed.md": "多进程读取数据与计时",
+    "workflow/speed.md": "在内核里用 num_workers > 0 的 DataLoader 启动工作进程",
 }
 if os.environ.get("ALL_NOTEBOOKS") == "1":
     KERNEL_PAGES = {str(path.relative_to(DOCS)): "ALL_NOTEBOOKS=1" for path in LESSON_PAGES}

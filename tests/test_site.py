@@ -261,6 +261,8 @@ def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
         ("梯度检验", "mlp/gradient-checking/"),
         ("汇聚层", "cnn/pooling/"),
         ("权重衰减", "mlp/weight-decay/"),
+        ("检查点", "workflow/training-workflow/"),
+        ("吞吐量", "workflow/speed/"),
     ],
 )
 def test_chinese_search_finds_the_page(server, browser, query, expected):

@@ -33,7 +33,7 @@ import nbformat
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 
-from lessons_src._site.cache import cache_file_for, execute_page
+from lessons_src._site.cache import cache_dir_for, cache_file_for, execute_page
 from lessons_src._site.notebook import notebook_outputs, page_to_notebook
 from lessons_src._site.pages import SnippetExpander, scan_fences, split_front_matter
 
@@ -79,7 +79,7 @@ def _execute_in_parallel(jobs: list[tuple[list[str], str]], cache_dir: Path) -> 
 
 
 def _cache_dir(config: Any) -> Path:
-    return Path(config["config_file_path"]).parent / ".cache" / "lesson-outputs"
+    return cache_dir_for(config["config_file_path"])
 
 
 def on_config(config: Any) -> Any:
