@@ -56,6 +56,16 @@ class _PageArtifacts:
 _artifacts: dict[str, _PageArtifacts] = {}
 
 
+_PRELOAD = [
+    "lessons_src._site.cache",
+    "torchvision",
+    "sklearn.datasets",
+    "sklearn.model_selection",
+    "lessons_src.linear_networks.softmax_regression",
+    "lessons_src.linear_networks.image_classification_dataset",
+]
+
+
 def _execute_in_parallel(jobs: list[tuple[list[str], str]], cache_dir: Path) -> None:
     """把缓存中还没有结果的页面分给多个进程执行（每个进程一次执行一整页），结果写进缓存。
 
@@ -71,7 +81,10 @@ def _execute_in_parallel(jobs: list[tuple[list[str], str]], cache_dir: Path) -> 
     if workers < 2:
         return
     log.info("用 %d 个进程执行 %d 页的代码", workers, len(missing))
-    context = multiprocessing.get_context("spawn")  # 不 fork 已经加载了 torch 的进程
+    # forkserver：一个干净的单线程进程先导入各页都要用的库，执行页面的进程由它 fork 出来，
+    # 不必各自再导入一遍 torch 等（也不会 fork 已经启动了线程的 MkDocs 进程）
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         futures = [pool.submit(execute_page, sources, filename, cache_dir) for sources, filename in missing]
         for future in futures:
