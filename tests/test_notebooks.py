@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from lessons_src._site.notebook import markdown_for_notebook, page_to_notebook
+from lessons_src._site.notebook import absolute_links, markdown_for_notebook, page_to_notebook
 from lessons_src._site.pages import scan_fences
 from tests.harness import DOCS, expand_page
 
@@ -111,3 +111,15 @@ def test_notebook_cells_follow_the_page():
     kinds = [(cell.cell_type, cell.source) for cell in notebook.cells]
     assert kinds[1:] == [("markdown", "# 标题\n\n说明"), ("code", "x = 1\nprint(x)"), ("markdown", "结尾")]
     assert "《标题》" in kinds[0][1]
+
+
+def test_relative_links_become_site_addresses_in_prose_only():
+    text = "见[划分](data-split.md#分层划分)。\n\n```python\nprint('[x](a.md)')\n```\n\n[首页](../index.md)、[外部](https://x.org/a.md)、[本页](#小结)\n"
+    notebook = page_to_notebook(text, title="t", site_url="https://s.org/g/", page_path="workflow/speed.md")
+    markdown = [cell.source for cell in notebook.cells[1:] if cell.cell_type == "markdown"]
+    assert markdown == [
+        "见[划分](https://s.org/g/workflow/data-split/#分层划分)。",
+        "[首页](https://s.org/g/)、[外部](https://x.org/a.md)、[本页](#小结)",
+    ]
+    assert [cell.source for cell in notebook.cells if cell.cell_type == "code"] == ["print('[x](a.md)')"]
+    assert absolute_links("[a](sub/index.md)", site_url="https://s/", page_path="index.md") == "[a](https://s/sub/)"

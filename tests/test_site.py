@@ -110,6 +110,20 @@ def test_lesson_page_links_a_notebook_that_matches_the_page(site):
     assert any("image/svg+xml" in output.get("data", {}) for output in outputs)
 
 
+def test_notebook_links_point_to_the_site(site, port):
+    """下载的笔记本离开了网站：文字里指向其他页面的链接必须是网站上的绝对地址。"""
+    notebook = nbformat.read(site / "workflow" / "training-workflow.ipynb", as_version=4)
+    prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+    targets = re.findall(r"\]\(([^)\s]+)", prose)
+    assert targets
+    assert all(target.startswith(f"http://127.0.0.1:{port}/") for target in targets), targets
+    assert f"http://127.0.0.1:{port}/workflow/data-split/#分层划分" in targets
+    # 链接指向的页面确实存在
+    for target in targets:
+        path = target.removeprefix(f"http://127.0.0.1:{port}/").split("#")[0]
+        assert (site / path / "index.html").exists() or (site / path).is_file(), target
+
+
 def test_figures_are_drawn_at_build_time_with_chinese_alt_text(site):
     page = site / "mlp" / "activation-functions" / "index.html"
     figures = [image for image in parse(page).images if "activation-functions-figures" in (image.get("src") or "")]

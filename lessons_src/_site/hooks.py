@@ -136,7 +136,9 @@ def on_files(files: Files, config: Any) -> Files:
         title = meta.get("title") or _first_heading(expanded) or stem
         site_url = config.get("site_url") or ""
         source_url = site_url + file.url if site_url else None
-        notebook = page_to_notebook(expanded, title=title, source_url=source_url, results=results)
+        notebook = page_to_notebook(
+            expanded, title=title, source_url=source_url, results=results, site_url=site_url, page_path=file.src_uri
+        )
         files.append(File.generated(config, prefix + artifacts.notebook_name, content=nbformat.writes(notebook)))
         _artifacts[file.src_uri] = artifacts
     return files

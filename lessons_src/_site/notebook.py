@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 
@@ -16,11 +17,12 @@ from nbformat import v4
 from lessons_src._site.execute import ExecutedBlock
 from lessons_src._site.pages import scan_fences
 
-__all__ = ["page_to_notebook", "markdown_for_notebook", "notebook_outputs"]
+__all__ = ["absolute_links", "markdown_for_notebook", "notebook_outputs", "page_to_notebook"]
 
 _BLOCK_TITLE = re.compile(r'^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]*(?P<kind>[\w-]+)?[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 _ATTR_LIST = re.compile(r"\{\s*[.#][^}\n]*\}")
+_LINK_TARGET = re.compile(r"(?<=\]\()(?![a-zA-Z][\w+.-]*:|#|/)([^)\s]+)(?=[)\s])")
 
 _ADMONITION_TITLES = {
     "note": "注意",
@@ -71,12 +73,40 @@ def markdown_for_notebook(text: str) -> str:
     return "\n".join(out).strip("\n")
 
 
+def absolute_links(text: str, *, site_url: str, page_path: str) -> str:
+    """把页面中的相对链接改成网站上的绝对地址：笔记本离开了网站，相对的 ``.md`` 链接在 Jupyter 里打不开。
+
+    Args:
+        text: 页面正文（Markdown）。
+        site_url: 网站根地址，以 ``/`` 结尾。
+        page_path: 页面在 docs/ 中的路径，例如 ``workflow/training-workflow.md``。
+
+    Examples:
+        >>> absolute_links("见[划分](data-split.md#分层划分)和[张量](../preliminaries/ndarray.md)。",
+        ...                site_url="https://example.org/guide/", page_path="workflow/training-workflow.md")
+        '见[划分](https://example.org/guide/workflow/data-split/#分层划分)和[张量](https://example.org/guide/preliminaries/ndarray/)。'
+    """
+
+    def rewrite(match: re.Match[str]) -> str:
+        target, _, anchor = match.group(1).partition("#")
+        path = posixpath.normpath(posixpath.join(posixpath.dirname(page_path), target)) if target else page_path
+        if path.endswith(".md"):  # 页面的地址是目录形式：a/b.md → a/b/，a/index.md → a/
+            page = path.removesuffix(".md")
+            page = "" if page == "index" else page.removesuffix("/index")
+            path = f"{page}/" if page else ""
+        return site_url + path + (f"#{anchor}" if anchor else "")
+
+    return _LINK_TARGET.sub(rewrite, text)
+
+
 def page_to_notebook(
     text: str,
     *,
     title: str,
     source_url: str | None = None,
     results: Sequence[ExecutedBlock] | None = None,
+    site_url: str | None = None,
+    page_path: str | None = None,
 ) -> nbformat.NotebookNode:
     """把页面正文转换成笔记本。
 
@@ -85,6 +115,8 @@ def page_to_notebook(
         title: 页面标题，写进笔记本开头的说明。
         source_url: 网页地址；给出时写进开头的说明。
         results: 构建时逐块执行得到的结果，与页面上的 ``python`` 块一一对应。
+        site_url: 网站根地址；与 ``page_path`` 一起给出时，文字中的相对链接改成网站上的绝对地址。
+        page_path: 页面在 docs/ 中的路径。
     """
     fences = [fence for fence in scan_fences(text) if fence.language in ("python", "output")]
     python_fences = [fence for fence in fences if fence.language == "python"]
@@ -97,10 +129,15 @@ def page_to_notebook(
     intro += "运行前请先安装本指南的课程代码包 `lessons_src`（见网站的“安装”一页）。"
     cells = [v4.new_markdown_cell(intro)]
 
+    def add_markdown(chunk: str) -> None:
+        if site_url and page_path:
+            chunk = absolute_links(chunk, site_url=site_url, page_path=page_path)
+        _append_markdown(cells, chunk)
+
     position = 0
     python_index = 0
     for fence in fences:
-        _append_markdown(cells, text[position : fence.start])
+        add_markdown(text[position : fence.start])
         position = fence.end
         if fence.language == "output":
             continue
@@ -109,7 +146,7 @@ def page_to_notebook(
             cell.outputs = notebook_outputs(results[python_index])
         python_index += 1
         cells.append(cell)
-    _append_markdown(cells, text[position:])
+    add_markdown(text[position:])
 
     notebook = v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
