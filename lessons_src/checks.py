@@ -11,7 +11,7 @@ import numbers
 import torch
 from torch import nn
 
-__all__ = ["require_tensor", "require_real", "require_int", "require_positive_int", "require_module"]
+__all__ = ["require_tensor", "require_real", "require_range", "require_int", "require_positive_int", "require_module"]
 
 
 def require_tensor(value: object, name: str, *, floating: bool = False) -> torch.Tensor:
@@ -98,6 +98,26 @@ def require_int(value: object, name: str, *, minimum: int) -> int:
     if value < minimum:
         raise ValueError(f"参数 {name} 应为不小于 {minimum} 的整数，实际得到 {value}")
     return value
+
+
+def require_range(value: object, name: str) -> tuple[float, float]:
+    """确认 ``value`` 是 ``(low, high)`` 二元组、两端都是有限实数且 ``low < high``，返回 ``(low, high)``。
+
+    Examples:
+        >>> require_range((-3, 3), "x_range")
+        (-3.0, 3.0)
+        >>> require_range((2, 1), "x_range")
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 x_range 应满足 low < high，实际得到 (2, 1)
+    """
+    if not (isinstance(value, tuple) and len(value) == 2):
+        raise TypeError(f"参数 {name} 应为 (low, high) 二元组，实际得到 {value!r}")
+    low = require_real(value[0], f"{name}[0]")
+    high = require_real(value[1], f"{name}[1]")
+    if low >= high:
+        raise ValueError(f"参数 {name} 应满足 low < high，实际得到 {value}")
+    return low, high
 
 
 def require_positive_int(value: object, name: str) -> int:

@@ -7,7 +7,14 @@ import torch
 
 from torch import nn
 
-from lessons_src.checks import require_int, require_module, require_positive_int, require_real, require_tensor
+from lessons_src.checks import (
+    require_int,
+    require_module,
+    require_positive_int,
+    require_range,
+    require_real,
+    require_tensor,
+)
 
 
 def test_require_tensor_returns_the_tensor():
@@ -73,3 +80,13 @@ def test_require_int():
         require_int(2.0, "k", minimum=2)
     with pytest.raises(TypeError, match="实际得到 bool"):
         require_int(True, "k", minimum=0)
+
+
+def test_require_range():
+    assert require_range((0, 1.5), "x_range") == (0.0, 1.5)
+    with pytest.raises(TypeError, match=r"x_range 应为 \(low, high\) 二元组"):
+        require_range([0, 1], "x_range")
+    with pytest.raises(TypeError, match=r"x_range\[1\] 应为实数"):
+        require_range((0, "1"), "x_range")
+    with pytest.raises(ValueError, match="应满足 low < high"):
+        require_range((1, 1), "x_range")

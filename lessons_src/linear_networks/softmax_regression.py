@@ -26,6 +26,7 @@ __all__ = [
     "cross_entropy_from_logits",
     "SoftmaxRegressionScratch",
     "count_correct",
+    "device_of",
     "evaluate_accuracy",
     "train_epoch",
     "History",
@@ -157,7 +158,13 @@ def count_correct(y_hat: torch.Tensor, y: torch.Tensor) -> int:
     return int((y_hat.argmax(dim=1) == y).sum())
 
 
-def _device_of(model: nn.Module) -> torch.device:
+def device_of(model: nn.Module) -> torch.device:
+    """模型参数所在的设备（没有参数时为 CPU）；数据要移到同一个设备上才能计算。
+
+    Examples:
+        >>> device_of(nn.Linear(2, 1))
+        device(type='cpu')
+    """
     parameter = next(model.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
 
@@ -169,7 +176,7 @@ def evaluate_accuracy(model: nn.Module, data_iter: Batches) -> float:
     结束后恢复模型原来的模式。数据会被移到模型参数所在的设备上。
     """
     require_module(model, "model")
-    device = _device_of(model)
+    device = device_of(model)
     was_training = model.training
     model.eval()
     correct = total = 0
@@ -198,7 +205,7 @@ def train_epoch(
     require_module(model, "model")
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer，实际得到 {type(optimizer).__name__}")
-    device = _device_of(model)
+    device = device_of(model)
     model.train()
     loss_sum = 0.0
     correct = total = 0

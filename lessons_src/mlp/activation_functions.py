@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 import torch
 from matplotlib.figure import Figure
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_range, require_real, require_tensor
 
 __all__ = [
     "sigmoid",
@@ -216,12 +216,7 @@ def plot_activations(
     chosen = _lookup(names)
     if len(chosen) == 0:
         raise ValueError("参数 names 不能为空列表")
-    if not (isinstance(x_range, tuple) and len(x_range) == 2):
-        raise TypeError(f"参数 x_range 应为 (low, high) 二元组，实际得到 {x_range!r}")
-    low = require_real(x_range[0], "x_range[0]")
-    high = require_real(x_range[1], "x_range[1]")
-    if low >= high:
-        raise ValueError(f"参数 x_range 应满足 low < high，实际得到 {x_range}")
+    low, high = require_range(x_range, "x_range")
 
     x = torch.linspace(low, high, 401)
     figure = Figure(figsize=(2.6 * len(chosen), 4.6), layout="constrained")

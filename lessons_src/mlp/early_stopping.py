@@ -9,15 +9,25 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
-from lessons_src.linear_networks.softmax_regression import evaluate_accuracy, train_epoch
+from lessons_src.checks import (
+    require_module,
+    require_positive_int,
+    require_real,
+    require_tensor,
+)
+from lessons_src.linear_networks.softmax_regression import (
+    Batches,
+    LossFn,
+    device_of,
+    evaluate_accuracy,
+    train_epoch,
+)
 
 __all__ = [
     "corrupt_labels",
@@ -27,12 +37,6 @@ __all__ = [
     "fit_early_stopping",
     "plot_early_stopping",
 ]
-
-# --8<-- [start:helpers]
-Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]  # 产生 (X, y) 小批量的可迭代对象，如 DataLoader
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-# --8<-- [end:helpers]
-
 
 # --8<-- [start:corrupt_labels]
 def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int, *, seed: int = 0) -> torch.Tensor:
@@ -81,8 +85,7 @@ def evaluate_loss(model: nn.Module, data_iter: Batches, loss_fn: LossFn) -> floa
     所以最后一个小批量较小时结果也是准确的逐样本平均。
     """
     require_module(model, "model")
-    parameter = next(model.parameters(), None)
-    device = parameter.device if parameter is not None else torch.device("cpu")
+    device = device_of(model)
     was_training = model.training
     model.eval()
     total, count = 0.0, 0

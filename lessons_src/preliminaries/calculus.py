@@ -10,7 +10,7 @@ from collections.abc import Callable
 import torch
 from matplotlib.figure import Figure
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_range, require_real, require_tensor
 
 __all__ = ["f", "numerical_derivative", "numerical_gradient", "plot_tangent"]
 
@@ -116,12 +116,7 @@ def plot_tangent(
     if not callable(function):
         raise TypeError(f"参数 function 应为可调用的函数，实际得到 {type(function).__name__}")
     x0 = require_real(x0, "x0")
-    if not (isinstance(x_range, tuple) and len(x_range) == 2):
-        raise TypeError(f"参数 x_range 应为 (low, high) 二元组，实际得到 {x_range!r}")
-    low = require_real(x_range[0], "x_range[0]")
-    high = require_real(x_range[1], "x_range[1]")
-    if low >= high:
-        raise ValueError(f"参数 x_range 应满足 low < high，实际得到 {x_range}")
+    low, high = require_range(x_range, "x_range")
     slope = numerical_derivative(function, x0, h, method="central")
     xs = torch.linspace(low, high, 301, dtype=torch.float64).tolist()
     figure = Figure(figsize=(4.5, 3.2), layout="constrained")

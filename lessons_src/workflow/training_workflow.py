@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterable, Sized
+from collections.abc import Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,13 @@ from lessons_src.checks import (
     require_real,
 )
 from lessons_src.deep_learning_computation.use_gpu import try_gpu
-from lessons_src.linear_networks.softmax_regression import count_correct, train_epoch
+from lessons_src.linear_networks.softmax_regression import (
+    Batches,
+    LossFn,
+    count_correct,
+    device_of,
+    train_epoch,
+)
 
 __all__ = [
     "Config",
@@ -133,16 +139,6 @@ def initialize_weights(module: nn.Module) -> None:
 
 
 # --8<-- [start:helpers]
-Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]  # 产生 (X, y) 小批量的可迭代对象，如 DataLoader
-LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def _device_of(model: nn.Module) -> torch.device:
-    """模型参数所在的设备；数据要移到同一个设备上才能计算。"""
-    parameter = next(model.parameters(), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
-
-
 def _require_not_empty(loader: object, name: str) -> None:
     if isinstance(loader, Sized) and len(loader) == 0:
         raise ValueError(f"{name} 中没有样本（长度为 0）；请检查数据集的划分和 batch_size")
@@ -159,7 +155,7 @@ def validate(model: nn.Module, loader: Batches, loss_fn: LossFn) -> tuple[float,
     """
     require_module(model, "model")
     _require_not_empty(loader, "loader")
-    device = _device_of(model)
+    device = device_of(model)
     was_training = model.training
     model.eval()                      # Dropout 不再丢弃，批量规范化改用移动平均
     loss_sum, correct, total = 0.0, 0, 0
@@ -193,7 +189,7 @@ def predict(model: nn.Module, loader: Batches) -> tuple[torch.Tensor, torch.Tens
     """
     require_module(model, "model")
     _require_not_empty(loader, "loader")
-    device = _device_of(model)
+    device = device_of(model)
     was_training = model.training
     model.eval()
     y_true, y_pred = [], []
@@ -306,7 +302,7 @@ def load_checkpoint(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"检查点文件 {path} 不存在")
-    checkpoint = torch.load(path, map_location=_device_of(model), weights_only=True)
+    checkpoint = torch.load(path, map_location=device_of(model), weights_only=True)
     if not isinstance(checkpoint, dict):
         raise TypeError(f"检查点 {path} 中应为字典，实际是 {type(checkpoint).__name__}")
     required = ["model"] if optimizer is None else ["model", "optimizer"]
