@@ -13,11 +13,10 @@
    的 CDN 地址）被去掉，公式统一由网站自带的 KaTeX 渲染。
 4. 段落中汉字之间的换行被删去。Markdown 源文件按行折断中文句子，HTML 中的换行在 Chromium
    （以及基于它的浏览器）里显示成一个空格，汉字之间就多出了空白；``<pre>`` 中的代码不受影响。
-5. 搜索插件为页面建索引时，看到的是去掉了代码块（``<pre>``）的正文，建完索引再换回完整的正文：
-   搜索要找的是讲解；代码块经过语法高亮后标签极多，解析和分词它们占了构建时间的一大块。
-6. 构建结束时压缩搜索索引 ``search/search_index.json``：每个页面第一次打开时都会下载它。
-   去掉其中代码块（``<pre>``）的全文——搜索要找的是讲解，代码里的名字在正文和行内代码里
-   都还在——并直接以 UTF-8 写出汉字，不再转义成六个 ASCII 字符（一个汉字 3 字节而不是 6 字节）。
+5. 搜索索引 ``search/search_index.json`` 每个页面第一次打开时都会下载，所以要小：
+   搜索插件为页面建索引时，看到的是去掉了代码块（``<pre>``）的正文，建完索引再换回完整的正文
+   （搜索要找的是讲解，代码里的名字在正文和行内代码里都还在；高亮后的代码块标签极多，
+   解析和分词它们也很费时）；构建结束时索引以 UTF-8 重新写出，汉字不再转义成六个 ASCII 字符。
 """
 
 from __future__ import annotations
@@ -104,27 +103,28 @@ def on_config(config: Any) -> Any:
 def on_files(files: Files, config: Any) -> Files:
     expander = SnippetExpander.from_mkdocs_config(config)
     cache_dir = _cache_dir(config)
-    _execute_in_parallel(_execution_jobs(files, expander), cache_dir)
-    for file in list(files):
-        if file.src_uri.endswith(".ipynb") and file.abs_src_path and not file.generated_by:
-            executed = _execute_notebook(file, cache_dir)
-            # mkdocs-jupyter 由 src_dir 和 src_uri 重新拼出源文件路径，所以两者都要指向副本。
-            file.src_dir = str(cache_dir / "notebooks")
-            file.abs_src_path = str(executed)
-    for file in list(files.documentation_pages()):
-        if not file.src_uri.endswith(".md"):
-            continue
-        body, meta = split_front_matter(file.content_string)
-        expanded = expander.expand(body)
-        if not any(fence.language == "python" for fence in scan_fences(expanded)):
-            continue
+    pages = _lesson_pages(files, expander)
+    notebooks = [
+        file for file in files if file.src_uri.endswith(".ipynb") and file.abs_src_path and not file.generated_by
+    ]
+    # 构建时要执行的全部代码：docs/ 中的笔记本页面和写了 execute: true 的页面，先并行执行填好缓存
+    jobs = [(page.sources, page.file.abs_src_path) for page in pages if page.meta.get("execute")]
+    jobs += [(_notebook_sources(file), file.abs_src_path) for file in notebooks]
+    _execute_in_parallel(jobs, cache_dir)
+
+    for file in notebooks:
+        executed = _execute_notebook(file, cache_dir)
+        # mkdocs-jupyter 由 src_dir 和 src_uri 重新拼出源文件路径，所以两者都要指向副本。
+        file.src_dir = str(cache_dir / "notebooks")
+        file.abs_src_path = str(executed)
+    for page in pages:
+        file = page.file
         stem = Path(file.src_uri).stem
         folder = str(Path(file.src_uri).parent)
         prefix = "" if folder == "." else folder + "/"
         results = None
-        if meta.get("execute"):
-            sources = [fence.body for fence in scan_fences(expanded) if fence.language == "python"]
-            results = execute_page(sources, file.abs_src_path or file.src_uri, cache_dir)
+        if page.meta.get("execute"):
+            results = execute_page(page.sources, file.abs_src_path or file.src_uri, cache_dir)
 
         artifacts = _PageArtifacts(notebook_name=f"{stem}.ipynb")
         for block_index, block in enumerate(results or []):
@@ -133,32 +133,44 @@ def on_files(files: Files, config: Any) -> Files:
                 files.append(File.generated(config, prefix + name, content=figure.svg))
                 artifacts.figures.setdefault(block_index, []).append((name, figure.alt))
 
-        title = meta.get("title") or _first_heading(expanded) or stem
+        title = page.meta.get("title") or _first_heading(page.expanded) or stem
         site_url = config.get("site_url") or ""
         source_url = site_url + file.url if site_url else None
         notebook = page_to_notebook(
-            expanded, title=title, source_url=source_url, results=results, site_url=site_url, page_path=file.src_uri
+            page.expanded, title=title, source_url=source_url, results=results, site_url=site_url,
+            page_path=file.src_uri,
         )
         files.append(File.generated(config, prefix + artifacts.notebook_name, content=nbformat.writes(notebook)))
         _artifacts[file.src_uri] = artifacts
     return files
 
 
-def _execution_jobs(files: Files, expander: SnippetExpander) -> list[tuple[list[str], str]]:
-    """构建时要执行的全部代码：docs/ 中的笔记本页面和写了 ``execute: true`` 的页面。"""
-    jobs = []
-    for file in files:
-        if file.generated_by or not file.abs_src_path:
+@dataclass
+class _LessonPage:
+    """含 ``python`` 代码块的 Markdown 页面：展开后的正文、front matter 和代码块。"""
+
+    file: File
+    expanded: str
+    meta: dict[str, Any]
+    sources: list[str]
+
+
+def _lesson_pages(files: Files, expander: SnippetExpander) -> list[_LessonPage]:
+    pages = []
+    for file in files.documentation_pages():
+        if not file.src_uri.endswith(".md"):
             continue
-        if file.src_uri.endswith(".ipynb"):
-            notebook = nbformat.read(file.abs_src_path, as_version=4)
-            jobs.append(([cell.source for cell in notebook.cells if cell.cell_type == "code"], file.abs_src_path))
-        elif file.src_uri.endswith(".md") and file.is_documentation_page():
-            body, meta = split_front_matter(file.content_string)
-            if meta.get("execute"):
-                fences = scan_fences(expander.expand(body))
-                jobs.append(([fence.body for fence in fences if fence.language == "python"], file.abs_src_path))
-    return jobs
+        body, meta = split_front_matter(file.content_string)
+        expanded = expander.expand(body)
+        sources = [fence.body for fence in scan_fences(expanded) if fence.language == "python"]
+        if sources:
+            pages.append(_LessonPage(file, expanded, meta, sources))
+    return pages
+
+
+def _notebook_sources(file: File) -> list[str]:
+    notebook = nbformat.read(file.abs_src_path, as_version=4)
+    return [cell.source for cell in notebook.cells if cell.cell_type == "code"]
 
 
 def _execute_notebook(file: File, cache_dir: Path) -> Path:
@@ -246,11 +258,9 @@ def _insert_notebook_link(markdown: str, notebook_name: str) -> str:
 
 
 def compact_search_index(path: Path) -> tuple[int, int]:
-    """去掉搜索索引中代码块的全文，以 UTF-8 紧凑写回，返回 ``(原字节数, 新字节数)``。"""
+    """把搜索索引以 UTF-8、无多余空白的 JSON 写回，返回 ``(原字节数, 新字节数)``。"""
     before = path.stat().st_size
     index = json.loads(path.read_text(encoding="utf-8"))
-    for entry in index["docs"]:
-        entry["text"] = _PRE_BLOCK.sub(" ", entry["text"]).strip()
     path.write_text(json.dumps(index, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     return before, path.stat().st_size
 
