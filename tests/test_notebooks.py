@@ -17,13 +17,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from lessons_src._site.execute import compare_output
 from lessons_src._site.notebook import absolute_links, markdown_for_notebook, page_to_notebook
-from lessons_src._site.pages import scan_fences
-from tests.harness import DOCS, expand_page
+from tests.harness import DOCS, ROOT, lesson_page
 
-LESSON_PAGES = sorted(
-    path for path in DOCS.rglob("*.md") if any(f.language == "python" for f in scan_fences(expand_page(path)[0]))
-)
+LESSON_PAGES = sorted(path for path in DOCS.rglob("*.md") if lesson_page(path).blocks)
 NOTEBOOK_PAGES = sorted(DOCS.rglob("*.ipynb"))
 
 # 在内核里执行的页面，以及选它们的原因（内核与文档测试的执行环境在这些地方可能不同）
@@ -42,28 +40,24 @@ def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.Notebook
     return client.execute()
 
 
-def stdout_of(notebook: nbformat.NotebookNode) -> str:
-    """笔记本打印的内容，加上单元最后一个表达式的值（Jupyter 的 Out[n]）。"""
+def stdout_of(cell: nbformat.NotebookNode) -> str:
+    """一个单元打印的内容，加上它最后一个表达式的值（Jupyter 的 Out[n]；图除外，页面把图画在网页上）。"""
     pieces = []
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        for output in cell.outputs:
-            if output.output_type == "stream" and output.name == "stdout":
-                pieces.append(output.text)
-            elif output.output_type == "execute_result":
-                pieces.append(output.data.get("text/plain", "") + "\n")
+    for output in cell.outputs:
+        if output.output_type == "stream" and output.name == "stdout":
+            pieces.append(output.text)
+        elif output.output_type == "execute_result" and not any(kind.startswith("image/") for kind in output.data):
+            pieces.append(output.data.get("text/plain", "") + "\n")
     return "".join(pieces)
 
 
 @pytest.mark.parametrize("path", LESSON_PAGES, ids=[str(p.relative_to(DOCS)) for p in LESSON_PAGES])
 def test_lesson_notebook_has_exactly_the_page_code(path):
-    text, _ = expand_page(path)
-    notebook = page_to_notebook(text, title=path.stem)
+    page = lesson_page(path)
+    notebook = page_to_notebook(page, title=path.stem)
     nbformat.validate(notebook)
     code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
-    python_blocks = [fence.body.rstrip("\n") for fence in scan_fences(text) if fence.language == "python"]
-    assert code_cells == python_blocks
+    assert code_cells == [block.source.rstrip("\n") for block in page.blocks]
     assert all("--8<--" not in cell for cell in code_cells)
 
 
@@ -75,13 +69,15 @@ def test_kernel_pages_exist():
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", sorted(KERNEL_PAGES), ids=sorted(KERNEL_PAGES))
 def test_lesson_notebook_runs_top_to_bottom(name, tmp_path):
-    text, _ = expand_page(DOCS / name)
-    notebook = page_to_notebook(text, title=Path(name).stem)
-    executed = execute(notebook, tmp_path)
-    shown = "".join(fence.body for fence in scan_fences(text) if fence.language == "output")
-    for line in shown.splitlines():
-        if line.strip() and "..." not in line:
-            assert line.split()[0] in stdout_of(executed)
+    """在内核里从头运行下载的笔记本：每个单元的输出都要与页面上的 output 块相符（与文档测试同一个比较规则）。"""
+    page = lesson_page(DOCS / name)
+    executed = execute(page_to_notebook(page, title=Path(name).stem), tmp_path)
+    cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert len(cells) == len(page.blocks)
+    for block, cell in zip(page.blocks, cells):
+        if block.output is not None:
+            difference = compare_output(block.output.text, stdout_of(cell), tolerance=block.output.tolerance)
+            assert difference is None, f"{page.path}:{block.output.line}: {difference}"
 
 
 @pytest.mark.notebook
@@ -107,7 +103,8 @@ def test_site_markup_is_rewritten_for_jupyter():
 
 def test_notebook_cells_follow_the_page():
     text = "# 标题\n\n说明\n\n```python\nx = 1\nprint(x)\n```\n\n```output\n1\n```\n\n结尾\n"
-    notebook = page_to_notebook(text, title="标题")
+    notebook = page_to_notebook(lesson_page(ROOT / "docs" / "t.md", text), title="标题")
+    nbformat.validate(notebook)
     kinds = [(cell.cell_type, cell.source) for cell in notebook.cells]
     assert kinds[1:] == [("markdown", "# 标题\n\n说明"), ("code", "x = 1\nprint(x)"), ("markdown", "结尾")]
     assert "《标题》" in kinds[0][1]
@@ -115,7 +112,8 @@ def test_notebook_cells_follow_the_page():
 
 def test_relative_links_become_site_addresses_in_prose_only():
     text = "见[划分](data-split.md#分层划分)。\n\n```python\nprint('[x](a.md)')\n```\n\n[首页](../index.md)、[外部](https://x.org/a.md)、[本页](#小结)\n"
-    notebook = page_to_notebook(text, title="t", site_url="https://s.org/g/", page_path="workflow/speed.md")
+    notebook = page_to_notebook(lesson_page(ROOT / "docs" / "t.md", text), title="t", site_url="https://s.org/g/",
+                                page_path="workflow/speed.md")
     markdown = [cell.source for cell in notebook.cells[1:] if cell.cell_type == "markdown"]
     assert markdown == [
         "见[划分](https://s.org/g/workflow/data-split/#分层划分)。",

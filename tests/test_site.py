@@ -11,7 +11,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from lessons_src._site.hooks import join_cjk_lines
+from lessons_src._site.hooks.chinese import join_cjk_lines
 from tests.harness import MKDOCS_YML
 
 pytestmark = pytest.mark.site

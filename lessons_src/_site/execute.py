@@ -1,20 +1,27 @@
-"""像 Jupyter 一样逐块执行页面代码，并比较页面写出的输出。
+"""执行器：像 Jupyter 一样逐块执行一页的代码，并比较页面上写出的输出。
 
-文档测试（``tests/harness.py``）和网站构建（:mod:`.hooks`）都用这里的
-:func:`run_block`，所以“测试里看到的输出”和“网站上画出的图”来自同一次执行方式：
+网站构建、文档测试和笔记本检查都用 :func:`execute_blocks` 执行页面代码（经由
+:mod:`.cache` 在一个新进程里运行、按内容缓存），所以它们看到的是同一次执行的结果：
 
-- 代码块里 ``print`` 的内容被收集为输出；
-- 最后一行若是表达式，它的值像 Jupyter 的 ``Out[n]`` 一样显示：
-  ``Figure`` 作为图，``None`` 以外的其他值按 ``repr`` 追加到输出；
-- 代码块里用 ``pyplot`` 新画出的图也作为图收集，并随后关闭。
+- 一页的代码块在一个新的命名空间里依次执行，执行前把随机种子设为 0、PyTorch 只用一个线程，
+  工作目录是一个新的临时目录；
+- 代码块里 ``print`` 的内容是它的输出；最后一行若是表达式，它的值像 Jupyter 的 ``Out[n]``
+  一样显示：``Figure`` 作为图，``None`` 以外的其他值按 ``repr`` 追加到输出；
+- 代码块里用 ``pyplot`` 新画出的图也作为图收集（渲染成 SVG，必须有中文说明），随后关闭；
+- 一个代码块出错后，这一页后面的代码块不再执行；出错的位置被换算成磁盘上页面（或片段所在模块）的行号。
 """
 
 from __future__ import annotations
 
 import ast
 import io
+import linecache
 import math
+import os
 import re
+import tempfile
+import traceback
+from collections.abc import Sequence
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,26 +34,89 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 __all__ = [
+    "BlockError",
     "BlockResult",
+    "ExecBlock",
     "RenderedFigure",
-    "ExecutedBlock",
-    "reset_random_state",
-    "run_block",
-    "render_result",
     "compare_output",
+    "execute_blocks",
     "figure_alt_text",
     "figure_to_svg",
+    "format_failure",
+    "reset_random_state",
+    "run_in_child",
+    "updated_output",
 ]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_THIS_FILE = os.path.abspath(__file__)
 
 
-@dataclass
+@dataclass(frozen=True)
+class ExecBlock:
+    """执行一个代码块需要知道的：代码、开头围栏的行号、每一行的出处 ``(路径, 行号)``、跳过的原因。"""
+
+    source: str
+    line: int
+    origins: tuple[tuple[str, int], ...] = ()
+    skip: str | None = None
+
+
+@dataclass(frozen=True)
+class RenderedFigure:
+    """渲染好的图：SVG 文本和中文替代文本。"""
+
+    svg: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class BlockError:
+    """代码块出错的位置和原因。
+
+    Attributes:
+        type: 异常的类型名，例如 ``NameError``。
+        message: 异常的说明。
+        frames: 从外到内的调用位置 ``(路径:行号, 函数名)``，只含页面、项目代码和最里面的一层库代码。
+    """
+
+    type: str
+    message: str
+    frames: tuple[tuple[str, str], ...] = ()
+
+    def summary(self) -> str:
+        return f"{self.type}: {self.message}" if self.message else self.type
+
+
+@dataclass(frozen=True)
 class BlockResult:
-    """一个代码块执行后的结果。"""
+    """一个代码块的执行结果。``status`` 是 ``ok``、``error``、``skipped``（页面要求跳过）或 ``not-run``（前面的块出错）。"""
 
     stdout: str = ""
-    figures: list[Figure] = field(default_factory=list)
+    figures: tuple[RenderedFigure, ...] = ()
+    status: str = "ok"
+    error: BlockError | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "stdout": self.stdout,
+            "figures": [{"svg": f.svg, "alt": f.alt} for f in self.figures],
+            "status": self.status,
+        }
+        if self.error is not None:
+            data["error"] = {"type": self.error.type, "message": self.error.message,
+                             "frames": [list(frame) for frame in self.error.frames]}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BlockResult:
+        error = data.get("error")
+        return cls(
+            data["stdout"],
+            tuple(RenderedFigure(f["svg"], f["alt"]) for f in data["figures"]),
+            data["status"],
+            BlockError(error["type"], error["message"], tuple(tuple(f) for f in error["frames"])) if error else None,
+        )
 
 
 def reset_random_state(seed: int = 0) -> None:
@@ -64,21 +134,28 @@ def reset_random_state(seed: int = 0) -> None:
     torch.manual_seed(seed)
 
 
-def run_block(source: str, namespace: dict[str, Any], *, filename: str = "<page>", first_line: int = 1) -> BlockResult:
-    """在 ``namespace`` 中执行一段代码，返回打印的输出和产生的图。
+# ---------------------------------------------------------------------------
+# 执行
+# ---------------------------------------------------------------------------
 
-    Args:
-        source: 代码。
-        namespace: 执行用的全局命名空间；同一页面的代码块共用一个。
-        filename: 报错时显示的文件名。
-        first_line: 代码第一行在文件中的行号，让报错行号对得上页面。
-    """
+
+@dataclass
+class _Run:
+    stdout: str = ""
+    figures: list[Figure] = field(default_factory=list)
+
+
+def _block_filename(page: str, index: int) -> str:
+    return f"<{page} 第 {index + 1} 个代码块>"
+
+
+def _run_block(source: str, namespace: dict[str, Any], filename: str, run: _Run) -> None:
+    """在 ``namespace`` 中执行一段代码，把打印的输出和产生的图记进 ``run``（出错时异常照常抛出，之前的输出仍在）。"""
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     tree = ast.parse(source, filename=filename)
-    ast.increment_lineno(tree, first_line - 1)
     last_expression = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
     before = set(plt.get_fignums())
     buffer = io.StringIO()
-    result = BlockResult()
     try:
         with redirect_stdout(buffer):
             # dont_inherit：不继承本模块的 from __future__ import annotations，页面代码的行为要和读者运行时一样
@@ -87,18 +164,157 @@ def run_block(source: str, namespace: dict[str, Any], *, filename: str = "<page>
                 expression = ast.Expression(last_expression.value)
                 value = eval(compile(expression, filename, "eval", dont_inherit=True), namespace)
                 if isinstance(value, Figure):
-                    result.figures.append(value)
+                    run.figures.append(value)
                 elif value is not None:
                     print(repr(value))
     finally:
         namespace.pop("__builtins__", None)
         for number in sorted(set(plt.get_fignums()) - before):
             figure = plt.figure(number)
-            if figure not in result.figures:
-                result.figures.append(figure)
+            if figure not in run.figures:
+                run.figures.append(figure)
             plt.close(figure)
-    result.stdout = buffer.getvalue()
-    return result
+        run.stdout = buffer.getvalue()
+
+
+def execute_blocks(blocks: Sequence[ExecBlock], *, page: str, root: str | None = None) -> list[BlockResult]:
+    """在一个新的命名空间里依次执行一页的代码块，返回每一块的结果。
+
+    Args:
+        blocks: 页面上的代码块，按页面顺序。
+        page: 页面的路径（相对项目根目录），出错时报告它。
+        root: 项目根目录；调用栈里这个目录下的文件以相对路径显示。
+    """
+    import torch
+
+    reset_random_state()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 课程里的模型都很小，多线程在繁忙的机器上反而慢得多
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+    results: list[BlockResult] = []
+    failed = False
+    previous = os.getcwd()
+    with tempfile.TemporaryDirectory(prefix="lesson-") as workdir:
+        os.chdir(workdir)  # 页面写出的文件落在临时目录里，不弄乱项目
+        try:
+            for index, block in enumerate(blocks):
+                if block.skip is not None:
+                    results.append(BlockResult(status="skipped"))
+                elif failed:
+                    results.append(BlockResult(status="not-run"))
+                else:
+                    results.append(_execute_one(block, index, namespace, page=page, root=root))
+                    failed = results[-1].status == "error"
+        finally:
+            os.chdir(previous)
+            torch.set_num_threads(threads)
+    return results
+
+
+def _execute_one(block: ExecBlock, index: int, namespace: dict[str, Any], *, page: str, root: str | None) -> BlockResult:
+    filename = _block_filename(page, index)
+    run = _Run()
+    try:
+        _run_block(block.source, namespace, filename, run)
+        figures = tuple(RenderedFigure(figure_to_svg(figure), figure_alt_text(figure)) for figure in run.figures)
+    except Exception as error:  # 页面代码的任何异常都记为这一块出错，报告它在页面上的位置
+        return BlockResult(run.stdout, (), "error", _located(error, block, filename, page=page, root=root))
+    except SystemExit as error:
+        return BlockResult(run.stdout, (), "error", _located(error, block, filename, page=page, root=root))
+    finally:
+        linecache.cache.pop(filename, None)
+    return BlockResult(run.stdout, figures)
+
+
+def _located(error: BaseException, block: ExecBlock, filename: str, *, page: str, root: str | None) -> BlockError:
+    """把异常的调用栈换算成页面和项目代码中的位置，去掉执行器自己的几层。"""
+
+    def block_origin(lineno: int | None) -> str:
+        if lineno and 0 < lineno <= len(block.origins):
+            path, line = block.origins[lineno - 1]
+            return f"{path}:{line}"
+        return f"{page}:{block.line}"
+
+    frames: list[tuple[str, str]] = []
+    library: list[tuple[str, str]] = []
+    for frame in traceback.extract_tb(error.__traceback__):
+        if os.path.abspath(frame.filename) == _THIS_FILE:
+            continue
+        if frame.filename == filename:
+            frames.append((block_origin(frame.lineno), frame.name))
+            continue
+        path = os.path.abspath(frame.filename)
+        if root and path.startswith(os.path.abspath(root) + os.sep) and f"{os.sep}site-packages{os.sep}" not in path:
+            frames.append((f"{os.path.relpath(path, root)}:{frame.lineno}", frame.name))
+        else:
+            library.append((f"{_short_library_path(path)}:{frame.lineno}", frame.name))
+    if isinstance(error, SyntaxError) and error.filename == filename:
+        frames.append((block_origin(error.lineno), ""))
+    if library:
+        frames.append(library[-1])  # 最里面一层库代码：例如 PyTorch 在哪个函数里检查出了错误
+    message = str(error)
+    if isinstance(error, SyntaxError):
+        message = error.msg
+    return BlockError(type(error).__name__, message, tuple(frames))
+
+
+def _short_library_path(path: str) -> str:
+    marker = f"{os.sep}site-packages{os.sep}"
+    return path.split(marker, 1)[1] if marker in path else path
+
+
+def format_failure(
+    page: str, line: int, head: Sequence[tuple[str, str]], error: BlockError, *, index: int | None = None
+) -> str:
+    """出错的代码块的说明：页面和行号、调用位置、异常、代码的前几行。
+
+    Args:
+        page: 页面路径。
+        line: 代码块开头围栏的行号。
+        head: 代码的前几行 ``(出处, 代码)``；出处是页面的行号，或 ``模块路径:行号``。
+        error: 出错的位置和原因。
+        index: 这是页面上的第几个代码块（从 0 开始）。
+
+    Examples:
+        >>> print(format_failure("docs/a.md", 12, [("13", "x = 1"), ("14", "print(y)")],
+        ...       BlockError("NameError", "name 'y' is not defined", (("docs/a.md:14", ""),))))
+        docs/a.md:12: 代码块出错
+          在 docs/a.md:14
+        NameError: name 'y' is not defined
+        代码块的前几行：
+          13 | x = 1
+          14 | print(y)
+    """
+    which = f"第 {index + 1} 个 python " if index is not None else ""
+    lines = [f"{page}:{line}: {which}代码块出错"]
+    for location, function in error.frames:
+        lines.append(f"  在 {location}" + (f"（{function}）" if function and function != "<module>" else ""))
+    lines.append(error.summary())
+    lines.append("代码块的前几行：")
+    lines.extend(f"  {where} | {text}" for where, text in head)
+    return "\n".join(lines)
+
+
+def run_in_child(connection: Any, root: str, page: str, blocks: list[ExecBlock]) -> None:
+    """在新进程里执行一页并把 ``(结果, 秒数)`` 发回（:mod:`.cache` 启动这个进程）。
+
+    项目根目录放在 ``sys.path`` 最前面（和读者在仓库里运行时一样）；不写 ``.pyc``：
+    ``mkdocs serve`` 监视着 ``lessons_src/``，写进 ``__pycache__`` 会再触发一次重建。
+    """
+    import sys
+    import time
+
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, root)
+    started = time.perf_counter()
+    results = execute_blocks(blocks, page=page, root=root)
+    connection.send((results, time.perf_counter() - started))
+    connection.close()
+
+
+# ---------------------------------------------------------------------------
+# 图
+# ---------------------------------------------------------------------------
 
 
 def figure_alt_text(figure: Figure) -> str:
@@ -124,59 +340,30 @@ def figure_to_svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-@dataclass(frozen=True)
-class RenderedFigure:
-    """渲染好的图：SVG 文本和中文替代文本。"""
-
-    svg: str
-    alt: str
-
-
-@dataclass(frozen=True)
-class ExecutedBlock:
-    """可以缓存、可以写进笔记本的执行结果（图已渲染成 SVG）。"""
-
-    stdout: str
-    figures: tuple[RenderedFigure, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"stdout": self.stdout, "figures": [{"svg": f.svg, "alt": f.alt} for f in self.figures]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ExecutedBlock:
-        return cls(data["stdout"], tuple(RenderedFigure(f["svg"], f["alt"]) for f in data["figures"]))
-
-
-def render_result(result: BlockResult) -> ExecutedBlock:
-    """把图渲染成 SVG，得到可缓存的结果；缺少中文说明的图会报错。"""
-    return ExecutedBlock(
-        result.stdout,
-        tuple(RenderedFigure(figure_to_svg(figure), figure_alt_text(figure)) for figure in result.figures),
-    )
-
-
 # ---------------------------------------------------------------------------
 # 输出比较
 # ---------------------------------------------------------------------------
 
 _NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
-_NUMBER_RE = re.compile(_NUMBER)
 _TOKEN_RE = re.compile(rf"(\.\.\.)|({_NUMBER})|(\s+)")
 
 
-def _pattern_for(expected: str) -> tuple[re.Pattern[str], list[str]]:
-    """把写在页面上的输出变成正则：数字成为捕获组，``...`` 匹配任意文字，空白可伸缩。"""
+def _pattern_for(expected: str) -> tuple[re.Pattern[str], list[tuple[int, int]]]:
+    """把写在页面上的输出变成正则：数字成为捕获组，``...`` 匹配任意文字，空白可伸缩。
+
+    返回正则和每个数字在 ``expected`` 中的位置。
+    """
     parts: list[str] = []
-    numbers: list[str] = []
+    numbers: list[tuple[int, int]] = []
     position = 0
     for match in _TOKEN_RE.finditer(expected):
         parts.append(re.escape(expected[position : match.start()]))
-        ellipsis, number, space = match.groups()
+        ellipsis, number, _space = match.groups()
         if ellipsis:
             parts.append(r"[\s\S]*?")
         elif number is not None:
             parts.append(f"({_NUMBER})")
-            numbers.append(number)
+            numbers.append(match.span())
         else:
             parts.append(r"\s+")
         position = match.end()
@@ -184,13 +371,23 @@ def _pattern_for(expected: str) -> tuple[re.Pattern[str], list[str]]:
     return re.compile("".join(parts)), numbers
 
 
-def _last_digit_unit(number: str) -> float:
-    """页面上写出的数字的末位单位：``0.2689`` 是 1e-4，``1.5e-03`` 是 1e-5，整数是 0。"""
+def _half_unit(number: str) -> float:
+    """页面上写出的数字末位的半个单位：``0.2689`` 是 5e-5，``1.5e-03`` 是 5e-6，整数是 0（必须相等）。"""
     mantissa, _, exponent = number.lower().partition("e")
     if "." not in mantissa:
         return 0.0
     decimals = len(mantissa.split(".")[1])
-    return 10.0 ** (-decimals + (int(exponent) if exponent else 0))
+    return 0.5 * 10.0 ** (-decimals + (int(exponent) if exponent else 0))
+
+
+def _number_problems(shown: list[str], produced: list[str], tolerance: float | None) -> list[tuple[int, str]]:
+    problems = []
+    for index, (written, actual) in enumerate(zip(shown, produced)):
+        allowed = max(_half_unit(written), tolerance or 0.0)
+        difference = abs(float(written) - float(actual))
+        if not (difference <= allowed * (1 + 1e-9) or math.isclose(float(written), float(actual), rel_tol=1e-12)):
+            problems.append((index, f"页面写 {written}，实际为 {actual}（允许误差 {allowed:g}）"))
+    return problems
 
 
 def compare_output(expected: str, actual: str, *, tolerance: float | None = None) -> str | None:
@@ -200,20 +397,111 @@ def compare_output(expected: str, actual: str, *, tolerance: float | None = None
 
     - 文字逐字比较，但连续空白视为一个空白，首尾空白忽略；
     - ``...`` 匹配任意文字（用于耗时、内存地址这类每次都不同的内容）；
-    - 数字按数值比较：允许相差写出的末位上的 1 个单位（``0.2689`` 允许 ±0.0001），
-      整数须相等；给出 ``tolerance`` 时，允许的绝对误差至少为它。
+    - 数字按数值比较：页面上的数字必须是打印出的数字正确舍入的结果，即相差不超过写出的末位上的
+      半个单位（``0.2689`` 允许 ±0.00005），整数须相等；给出 ``tolerance`` 时，允许的绝对误差至少为它。
+
+    Examples:
+        >>> compare_output("0.94", "0.9372549653053284") is None
+        True
+        >>> print(compare_output("1.0", "0.9372549653053284"))
+        输出中的数值与页面不符:
+        第 1 个数：页面写 1.0，实际为 0.9372549653053284（允许误差 0.05）
+        实际输出是:
+        0.9372549653053284
     """
     expected_text, actual_text = expected.strip(), actual.strip()
-    pattern, written = _pattern_for(expected_text)
+    pattern, spans = _pattern_for(expected_text)
     match = pattern.fullmatch(actual_text)
     if match is None:
         return f"输出的文字与页面不符。\n页面上写的是:\n{expected_text}\n实际输出是:\n{actual_text}"
-    problems = []
-    for index, (shown, produced) in enumerate(zip(written, match.groups()), start=1):
-        allowed = max(_last_digit_unit(shown), tolerance or 0.0)
-        difference = abs(float(shown) - float(produced))
-        if not (difference <= allowed * (1 + 1e-9) or math.isclose(float(shown), float(produced))):
-            problems.append(f"第 {index} 个数：页面写 {shown}，实际为 {produced}（允许误差 {allowed:g}）")
+    shown = [expected_text[start:end] for start, end in spans]
+    problems = _number_problems(shown, list(match.groups()), tolerance)
     if problems:
-        return "输出中的数值与页面不符:\n" + "\n".join(problems) + f"\n实际输出是:\n{actual_text}"
+        listed = "\n".join(f"第 {index + 1} 个数：{text}" for index, text in problems)
+        return f"输出中的数值与页面不符:\n{listed}\n实际输出是:\n{actual_text}"
     return None
+
+
+def _line_matches(expected: str, actual: str) -> re.Match[str] | None:
+    return _pattern_for(expected.strip())[0].fullmatch(actual.strip())
+
+
+def _renumbered(expected: str, actual: str, tolerance: float | None) -> str:
+    """文字相同的一行：把超出误差的数字换成实际打印的数字，其余（包括 ``...``）保持页面上的写法。"""
+    stripped = expected.strip()
+    indent = expected[: len(expected) - len(expected.lstrip())]
+    pattern, spans = _pattern_for(stripped)
+    match = pattern.fullmatch(actual.strip())
+    assert match is not None
+    produced = list(match.groups())
+    wrong = dict(_number_problems([stripped[s:e] for s, e in spans], produced, tolerance))
+    pieces, position = [], 0
+    for index, (start, end) in enumerate(spans):
+        pieces.append(stripped[position:start])
+        pieces.append(produced[index] if index in wrong else stripped[start:end])
+        position = end
+    pieces.append(stripped[position:])
+    return indent + "".join(pieces)
+
+
+def updated_output(expected: str, actual: str, *, tolerance: float | None = None) -> str:
+    """按代码实际打印的内容改写页面上的输出，尽量保留页面的写法：
+
+    - 已经一致的输出原样返回；
+    - 单独成行的 ``...`` 保留，它们继续匹配每次不同的那几行；
+    - 文字相同、只是数字不对的行，只换掉不对的数字（含 ``...`` 的行也是如此）；
+    - 其余的行换成实际打印的行。
+
+    Examples:
+        >>> print(updated_output("loss 0.50\\n...\\ndone 3", "loss 0.4321\\nepoch 1\\nepoch 2\\ndone 3\\n"))
+        loss 0.4321
+        ...
+        done 3
+    """
+    if compare_output(expected, actual, tolerance=tolerance) is None:
+        return expected
+    shown = expected.strip("\n").split("\n")
+    printed = actual.rstrip("\n").split("\n") if actual.strip() else []
+    if not any("..." in line for line in shown):
+        return "\n".join(printed) + "\n"
+    # 编辑距离式的对齐：单独的 ... 行可吸收任意多行；文字能对上的行代价为 0，其余替换、删除、插入代价为 1
+    n, m = len(shown), len(printed)
+    wildcard = [line.strip() == "..." for line in shown]
+    infinity = float("inf")
+    cost = [[infinity] * (m + 1) for _ in range(n + 1)]
+    move: dict[tuple[int, int], tuple[str, int, int]] = {}
+    cost[n][m] = 0
+    for i in range(n, -1, -1):
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                continue
+            options: list[tuple[float, str, int, int]] = []
+            if i < n and wildcard[i]:
+                options.append((cost[i + 1][j], "keep", i + 1, j))
+                if j < m:
+                    options.append((cost[i][j + 1], "absorb", i, j + 1))
+            if i < n and j < m and not wildcard[i]:
+                same = _line_matches(shown[i], printed[j]) is not None
+                options.append((cost[i + 1][j + 1] + (0 if same else 1), "same" if same else "replace", i + 1, j + 1))
+            if i < n and not wildcard[i]:
+                options.append((cost[i + 1][j] + 1, "delete", i + 1, j))
+            if j < m:
+                options.append((cost[i][j + 1] + 1, "insert", i, j + 1))
+            best = min(options, key=lambda option: option[0])
+            cost[i][j] = best[0]
+            move[(i, j)] = best[1:]
+    lines: list[str] = []
+    i = j = 0
+    while (i, j) != (n, m):
+        action, next_i, next_j = move[(i, j)]
+        if action == "keep":
+            lines.append(shown[i])
+        elif action == "same":
+            lines.append(_renumbered(shown[i], printed[j], tolerance))
+        elif action in ("replace", "insert"):
+            lines.append(printed[j])
+        i, j = next_i, next_j
+    result = "\n".join(lines) + "\n"
+    if compare_output(result, actual, tolerance=tolerance) is not None:
+        return "\n".join(printed) + "\n"
+    return result

@@ -1,8 +1,7 @@
 """把页面转换成 Jupyter 笔记本：文字成为 Markdown 单元，``python`` 代码块成为代码单元。
 
-输入是已经展开片段引用、去掉 front matter 的页面正文。写在页面上的 ``output``
-块不进笔记本（读者运行后自己会看到输出）；若构建时执行过这一页，执行得到的
-输出和图会作为单元的输出附上。
+输入是 :func:`lessons_src._site.pages.load_page` 读出的页面。写在页面上的 ``output``
+块不进笔记本（读者运行后自己会看到输出）；构建时执行得到的输出和图作为单元的输出附上。
 """
 
 from __future__ import annotations
@@ -11,11 +10,12 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-import nbformat
-from nbformat import v4
+from typing import Any
 
-from lessons_src._site.execute import ExecutedBlock
-from lessons_src._site.pages import scan_fences
+import nbformat
+
+from lessons_src._site.execute import BlockResult
+from lessons_src._site.pages import LessonPage, scan_fences
 
 __all__ = ["absolute_links", "markdown_for_notebook", "notebook_outputs", "page_to_notebook"]
 
@@ -100,76 +100,89 @@ def absolute_links(text: str, *, site_url: str, page_path: str) -> str:
 
 
 def page_to_notebook(
-    text: str,
+    page: LessonPage,
     *,
     title: str,
     source_url: str | None = None,
-    results: Sequence[ExecutedBlock] | None = None,
+    results: Sequence[BlockResult] | None = None,
     site_url: str | None = None,
     page_path: str | None = None,
 ) -> nbformat.NotebookNode:
-    """把页面正文转换成笔记本。
+    """把页面转换成笔记本：文字成为 Markdown 单元，``page.blocks`` 成为代码单元。
 
     Args:
-        text: 展开片段引用、去掉 front matter 之后的页面正文。
+        page: :func:`lessons_src._site.pages.load_page` 读出的页面。
         title: 页面标题，写进笔记本开头的说明。
         source_url: 网页地址；给出时写进开头的说明。
-        results: 构建时逐块执行得到的结果，与页面上的 ``python`` 块一一对应。
+        results: 构建时执行得到的结果，与页面上的代码块一一对应；给出时作为单元的输出。
         site_url: 网站根地址；与 ``page_path`` 一起给出时，文字中的相对链接改成网站上的绝对地址。
         page_path: 页面在 docs/ 中的路径。
     """
+    text = page.expanded
     fences = [fence for fence in scan_fences(text) if fence.language in ("python", "output")]
-    python_fences = [fence for fence in fences if fence.language == "python"]
-    if results is not None and len(results) != len(python_fences):
-        raise ValueError(f"执行结果有 {len(results)} 个，页面却有 {len(python_fences)} 个 python 代码块")
+    if sum(fence.language == "python" for fence in fences) != len(page.blocks):
+        raise ValueError(f"{page.path}: 页面的 python 代码块与读出的代码块数目不一致")
+    if results is not None and len(results) != len(page.blocks):
+        raise ValueError(f"执行结果有 {len(results)} 个，页面却有 {len(page.blocks)} 个 python 代码块")
 
     intro = f"本笔记本由网页《{title}》生成，代码与网页上完全相同。"
     if source_url:
         intro += f"网页地址：<{source_url}>。"
     intro += "运行前请先安装本指南的课程代码包 `lessons_src`（见网站的“安装”一页）。"
-    cells = [v4.new_markdown_cell(intro)]
+    cells: list[dict[str, Any]] = [_markdown_cell(intro)]
 
     def add_markdown(chunk: str) -> None:
         if site_url and page_path:
             chunk = absolute_links(chunk, site_url=site_url, page_path=page_path)
-        _append_markdown(cells, chunk)
+        converted = markdown_for_notebook(chunk)
+        if converted.strip():
+            cells.append(_markdown_cell(converted))
 
     position = 0
-    python_index = 0
+    blocks = iter(page.blocks)
     for fence in fences:
         add_markdown(text[position : fence.start])
         position = fence.end
         if fence.language == "output":
             continue
-        cell = v4.new_code_cell(fence.body.rstrip("\n"))
-        if results is not None:
-            cell.outputs = notebook_outputs(results[python_index])
-        python_index += 1
-        cells.append(cell)
+        block = next(blocks)
+        result = results[block.index] if results is not None else None
+        cells.append(_code_cell(block.source.rstrip("\n"), result, count=block.index + 1))
     add_markdown(text[position:])
-
-    notebook = v4.new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    notebook.metadata["language_info"] = {"name": "python"}
-    for index, cell in enumerate(notebook.cells):
+    for index, cell in enumerate(cells):
         cell["id"] = f"cell-{index}"
-    nbformat.validate(notebook)
-    return notebook
+    # 逐个单元用 nbformat 的构造函数会对每个单元做一次 JSON Schema 校验，构建时太慢；测试校验完整的笔记本
+    return nbformat.from_dict({
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "cells": cells,
+    })
 
 
-def _append_markdown(cells: list[nbformat.NotebookNode], chunk: str) -> None:
-    converted = markdown_for_notebook(chunk)
-    if converted.strip():
-        cells.append(v4.new_markdown_cell(converted))
+def _markdown_cell(source: str) -> dict[str, Any]:
+    return {"cell_type": "markdown", "metadata": {}, "source": source}
 
 
-def notebook_outputs(result: ExecutedBlock) -> list[nbformat.NotebookNode]:
+def _code_cell(source: str, result: BlockResult | None, *, count: int) -> dict[str, Any]:
+    outputs = notebook_outputs(result) if result is not None else []
+    ran = result is not None and result.status in ("ok", "error")
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": outputs,
+            "execution_count": count if ran else None}
+
+
+def notebook_outputs(result: BlockResult) -> list[dict[str, Any]]:
     """把一个代码块的执行结果变成笔记本单元的输出列表。"""
-    outputs = []
+    outputs: list[dict[str, Any]] = []
     if result.stdout:
-        outputs.append(v4.new_output("stream", name="stdout", text=result.stdout))
+        outputs.append({"output_type": "stream", "name": "stdout", "text": result.stdout})
     for figure in result.figures:
-        outputs.append(
-            v4.new_output("display_data", data={"image/svg+xml": figure.svg, "text/plain": f"<图：{figure.alt}>"})
-        )
+        outputs.append({"output_type": "display_data", "metadata": {},
+                        "data": {"image/svg+xml": figure.svg, "text/plain": f"<图：{figure.alt}>"}})
+    if result.error is not None:
+        outputs.append({"output_type": "error", "ename": result.error.type, "evalue": result.error.message,
+                        "traceback": [f"在 {where}" for where, _ in result.error.frames] + [result.error.summary()]})
     return outputs

@@ -1,0 +1,156 @@
+"""构建时执行每一个课程页面（``mkdocs build`` 和 ``mkdocs serve`` 都是如此）。
+
+- 每个含 ``python`` 代码块的页面和 docs/ 中的笔记本都经由 :func:`lessons_src._site.cache.run_pages`
+  执行：每页一个新进程（总是导入磁盘上最新的课程代码），结果按页面代码和它用到的模块缓存，
+  所以改动一个模块只会重新执行导入了它的页面；
+- 页面上每个 ``output`` 块都与它的代码块实际打印的内容比较。不一致时记一条警告
+  （``mkdocs build --strict`` 因此失败），网页上显示代码实际打印的内容；
+- 代码块出错时记一条警告，写明 ``docs/<页面>.md:<行号>``、片段所在模块的行号、异常和代码的前几行，
+  网页上在这个代码块下面显示同样的说明；页面的其余部分和其他页面照常构建，``mkdocs serve`` 继续提供服务；
+- 代码块画出的图存成 SVG，插在这个代码块之后。
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.plugins import event_priority
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
+
+from lessons_src._site import registry
+from lessons_src._site.cache import cache_dir_for, run_pages
+from lessons_src._site.execute import compare_output, format_failure
+from lessons_src._site.pages import CodeBlock, LessonPage, SnippetExpander, load_notebook, load_page
+
+log = logging.getLogger("mkdocs.hooks.lessons")
+
+
+def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
+    registry.pages.clear()
+    return config
+
+
+@event_priority(100)  # 先于 mkdocs-jupyter 和笔记本钩子：它们要用到执行结果
+def on_files(files: Files, *, config: MkDocsConfig) -> Files:
+    root = Path(config.config_file_path).resolve().parent
+    expander = SnippetExpander.from_mkdocs_config(config)
+    found: list[tuple[File, LessonPage, bool]] = []
+    for file in files:
+        if file.generated_by or not file.abs_src_path:
+            continue
+        if file.src_uri.endswith(".md"):
+            page = load_page(file.abs_src_path, expander, root=root, text=file.content_string)
+            for problem in page.problems:
+                log.warning(problem)
+            if page.blocks:
+                found.append((file, page, False))
+        elif file.src_uri.endswith(".ipynb"):
+            found.append((file, load_notebook(file.abs_src_path, root=root), True))
+
+    runs = run_pages([page for _, page, _ in found], root=root, cache_dir=cache_dir_for(config.config_file_path),
+                     workers=os.cpu_count() or 1)
+    for file, page, notebook in found:
+        built = registry.BuiltPage(file, page, runs[page.path], notebook=notebook)
+        _report(built)
+        _add_figures(built, files, config)
+        registry.pages[file.src_uri] = built
+    return files
+
+
+def _report(built: registry.BuiltPage) -> None:
+    """把出错的代码块和与代码不符的输出记成警告（``--strict`` 时构建失败）。"""
+    failed = built.run.failed
+    if failed is not None:
+        index, result = failed
+        block = built.page.blocks[index]
+        assert result.error is not None
+        log.warning(format_failure(built.page.path, block.line, block.head(built.page.path), result.error, index=index))
+    if built.notebook:  # 笔记本页面的输出由 mkdocs-jupyter 从执行过的副本渲染，没有手写的 output 块
+        return
+    for block, result in zip(built.page.blocks, built.run.results):
+        if result.status != "ok":
+            continue
+        if block.output is None:
+            if result.stdout.strip():
+                log.warning(f"{built.page.path}:{block.line}: 代码块打印了内容，但后面没有 output 块把它展示给读者"
+                            f"（运行 python -m pytest --update-outputs 补上）：\n{result.stdout.rstrip()}")
+            continue
+        difference = compare_output(block.output.text, result.stdout, tolerance=block.output.tolerance)
+        if difference is not None:
+            log.warning(f"{built.page.path}:{block.output.line}: output 块与代码打印的不符，网页上显示的是代码实际打印的内容"
+                        f"（运行 python -m pytest --update-outputs 更新页面）。\n{difference}")
+
+
+def _add_figures(built: registry.BuiltPage, files: Files, config: MkDocsConfig) -> None:
+    src = Path(built.file.src_uri)
+    folder = "" if str(src.parent) == "." else f"{src.parent.as_posix()}/"
+    for index, result in enumerate(built.run.results):
+        for number, figure in enumerate(result.figures, start=1):
+            name = f"{src.stem}-figures/{index + 1}-{number}.svg"
+            files.append(File.generated(config, folder + name, content=figure.svg))
+            built.figures.setdefault(index, []).append((name, figure.alt))
+
+
+@event_priority(100)  # 先于其他修改 Markdown 的钩子：这里按读取页面时记下的位置修改
+def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: Files) -> str | None:
+    built = registry.pages.get(page.file.src_uri)
+    if built is None or built.notebook:
+        return None
+    if markdown != built.page.body:
+        log.warning(f"{built.page.path}: 页面的 Markdown 在构建中被改动过，无法插入执行结果")
+        return None
+    edits: list[tuple[int, int, str]] = []  # (开始, 结束, 新文字)，位置相对正文
+    offset = built.page.body_offset
+    for block, result in zip(built.page.blocks, built.run.results):
+        after = block.end - offset
+        addition = _figures_markdown(block, built.figures.get(block.index, []))
+        if result.status == "error" and result.error is not None:
+            addition += _failure_markdown(built.page, block, result)
+        if result.status == "ok":
+            if block.output is not None:
+                shown = block.output
+                if compare_output(shown.text, result.stdout, tolerance=shown.tolerance) is not None:
+                    edits.append((shown.start - offset, shown.end - offset, _indented(result.stdout, shown.indent)))
+            elif result.stdout.strip():
+                addition += _output_fence(result.stdout, block.indent)
+        if addition:
+            edits.append((after, after, addition))
+    for start, end, text in sorted(edits, reverse=True):
+        markdown = markdown[:start] + text + markdown[end:]
+    return markdown
+
+
+def _indented(text: str, indent: str) -> str:
+    return "".join(f"{indent}{line}" if line.strip() else line for line in text.rstrip("\n").splitlines(True)) + "\n"
+
+
+def _output_fence(stdout: str, indent: str) -> str:
+    return f"\n{indent}```output\n{_indented(stdout, indent)}{indent}```\n"
+
+
+def _figures_markdown(block: CodeBlock, figures: list[tuple[str, str]]) -> str:
+    if not figures:
+        return ""
+    indent = block.indent
+    images = "\n".join(
+        f'{indent}<figure class="lesson-figure" markdown>\n'
+        f"{indent}![{alt}]({name})\n"
+        f"{indent}<figcaption>{alt}</figcaption>\n"
+        f"{indent}</figure>\n"
+        for name, alt in figures
+    )
+    return f"\n{images}\n"
+
+
+def _failure_markdown(page: LessonPage, block: CodeBlock, result: Any) -> str:
+    message = format_failure(page.path, block.line, block.head(page.path), result.error, index=block.index)
+    body = "".join(f"{block.indent}        {line}\n" for line in message.splitlines())
+    return (
+        f'\n{block.indent}!!! failure "这个代码块执行出错，后面的代码块没有执行"\n\n'
+        f"{block.indent}    ```text\n{body}{block.indent}    ```\n"
+    )
