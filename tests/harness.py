@@ -125,7 +125,8 @@ def evaluate_block(example: Example) -> str | None:
         return None
     difference = compare_output(block.output.text, result.stdout, tolerance=block.output.tolerance)
     if difference is not None:
-        return f"{page.path}:{block.output.line}: {difference}\n（python -m pytest --update-outputs 按实际输出改写页面）"
+        hint = "（python -m pytest --update-outputs 按实际输出改写页面）"
+        return f"{page.path}:{block.output.line}: {difference}\n{hint}"
     return None
 
 
@@ -144,7 +145,8 @@ def _update_page(path: Path, page: LessonPage, run: PageRun) -> dict[int, str]:
         stdout = result.stdout if result.stdout.strip() else ""
         if shown is None:
             if stdout:
-                edits.append((block.end, block.end, f"\n{block.indent}```output\n{_indented(stdout, block.indent)}{block.indent}```\n"))
+                fence = f"\n{block.indent}```output\n{_indented(stdout, block.indent)}{block.indent}```\n"
+                edits.append((block.end, block.end, fence))
                 updated[block.index] = f"{page.path}:{block.line}（补上 output 块）"
         elif not stdout:
             edits.append((block.end, shown.fence_end, ""))

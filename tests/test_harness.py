@@ -159,7 +159,8 @@ def test_a_failing_block_names_its_line_on_disk_and_in_the_module(tmp_path):
 
 
 def test_exceptions_in_blocks_fail_with_the_block_line():
-    with pytest.raises(SybilFailure, match=r"virtual.md:1: 第 1 个 python 代码块出错[\s\S]*在 docs/virtual.md:4[\s\S]*ZeroDivisionError"):
+    expected = r"virtual.md:1: 第 1 个 python 代码块出错[\s\S]*在 docs/virtual.md:4[\s\S]*ZeroDivisionError"
+    with pytest.raises(SybilFailure, match=expected):
         run_page(make_page(code("python", "x = 1\n\n1 / 0")))
 
 
@@ -223,7 +224,10 @@ def test_update_outputs_rewrites_the_page(tmp_path: Path):
     page_file = tmp_path / "page.md"
     text = (
         "# 标题\n\n"
-        + code("python", "print(0.9372549653053284)") + "\n\n<!-- tolerance: 0.001 -->\n" + code("output", "1.0") + "\n\n"
+        + code("python", "print(0.9372549653053284)")
+        + "\n\n<!-- tolerance: 0.001 -->\n"
+        + code("output", "1.0")
+        + "\n\n"
         + code("python", "print('新的')") + "\n\n"
         + '=== "标签"\n\n    ' + code("python", "print('a')\nprint('用时 1.5 秒')").replace("\n", "\n    ")
         + "\n\n    " + code("output", "b\n用时 ... 秒").replace("\n", "\n    ") + "\n\n"

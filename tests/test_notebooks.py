@@ -36,7 +36,8 @@ if os.environ.get("ALL_NOTEBOOKS") == "1":
 
 
 def execute(notebook: nbformat.NotebookNode, workdir: Path) -> nbformat.NotebookNode:
-    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(workdir)}})
+    resources = {"metadata": {"path": str(workdir)}}
+    client = NotebookClient(notebook, timeout=600, kernel_name="python3", resources=resources)
     return client.execute()
 
 

@@ -1,6 +1,7 @@
 """构建网站并检查读者拿到的东西：自带的 KaTeX、笔记本下载、构建时画出的图、中文搜索索引，
 以及页面不向第三方站点请求任何资源。"""
 
+import itertools
 import json
 import re
 from html.parser import HTMLParser
@@ -401,10 +402,11 @@ def test_headings_do_not_skip_levels_and_images_have_chinese_alt(site):
         if not article:
             continue
         levels = [int(level) for level in re.findall(r"<h([1-6])\b", article.group(0))]
-        for previous, current in zip(levels, levels[1:]):
+        for previous, current in itertools.pairwise(levels):
             assert current <= previous + 1, f"{page.relative_to(site)}: 标题从 h{previous} 跳到了 h{current}"
         for image in parse(page).images:
             src = image.get("src") or ""
             if src.startswith("data:") or "twemoji" in src:
                 continue
-            assert re.search(r"[\u4e00-\u9fff]", image.get("alt") or ""), f"{page.relative_to(site)}: 图片 {src} 缺少中文替代文本"
+            alt = image.get("alt") or ""
+            assert re.search(r"[\u4e00-\u9fff]", alt), f"{page.relative_to(site)}: 图片 {src} 缺少中文替代文本"

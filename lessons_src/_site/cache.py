@@ -122,7 +122,8 @@ def project_dependencies(sources: Iterable[str], root: str | Path) -> list[Path]
     Examples:
         >>> from pathlib import Path
         >>> root = Path(__file__).resolve().parents[2]
-        >>> [p.relative_to(root).as_posix() for p in project_dependencies(["from lessons_src.checks import require_tensor"], root)]
+        >>> found = project_dependencies(["from lessons_src.checks import require_tensor"], root)
+        >>> [path.relative_to(root).as_posix() for path in found]
         ['lessons_src/__init__.py', 'lessons_src/checks.py']
     """
     root = Path(root)
@@ -143,8 +144,7 @@ def project_dependencies(sources: Iterable[str], root: str | Path) -> list[Path]
                 tree = ast.parse(path.read_bytes())
             except SyntaxError:
                 continue
-            own_package = package if path.name == "__init__.py" else package
-            queue.extend((imported, None) for imported in _imported_names(tree, own_package))
+            queue.extend((imported, None) for imported in _imported_names(tree, package))
     return sorted(seen)
 
 
@@ -238,7 +238,9 @@ def _crashed(page: LessonPage, exitcode: int | None) -> tuple[list[BlockResult],
     return [BlockResult(status="error", error=error)] + [BlockResult(status="not-run")] * (len(page.blocks) - 1), 0.0
 
 
-def _execute_isolated(pages: Sequence[LessonPage], root: Path, workers: int) -> dict[str, tuple[list[BlockResult], float]]:
+def _execute_isolated(
+    pages: Sequence[LessonPage], root: Path, workers: int
+) -> dict[str, tuple[list[BlockResult], float]]:
     """每页一个新进程，最多 ``workers`` 个同时运行。"""
     context = _context()
     waiting = list(pages)
@@ -248,8 +250,8 @@ def _execute_isolated(pages: Sequence[LessonPage], root: Path, workers: int) -> 
         while waiting and len(running) < workers:
             page = waiting.pop(0)
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=execute.run_in_child, args=(sender, str(root), page.path, _exec_blocks(page.blocks)),
-                                      name=f"lesson {page.path}")
+            arguments = (sender, str(root), page.path, _exec_blocks(page.blocks))
+            process = context.Process(target=execute.run_in_child, args=arguments, name=f"lesson {page.path}")
             with _without_main_module():
                 process.start()
             sender.close()
@@ -291,7 +293,8 @@ def run_pages(
         executed = _execute_isolated([page for page, _, _ in missing], root, max(1, workers))
         for page, cache_file, dependencies in missing:
             results, seconds = executed[page.path]
-            run = PageRun(page.path, tuple(results), tuple(p.relative_to(root).as_posix() for p in dependencies), seconds)
+            used = tuple(path.relative_to(root).as_posix() for path in dependencies)
+            run = PageRun(page.path, tuple(results), used, seconds)
             if run.failed is None:  # 出错的页面不缓存：作者正在修改它，下一次构建要重新执行
                 _store(cache_file, run)
             runs[page.path] = run

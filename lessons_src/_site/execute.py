@@ -30,8 +30,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
 __all__ = [
     "BlockError",
@@ -90,7 +90,10 @@ class BlockError:
 
 @dataclass(frozen=True)
 class BlockResult:
-    """一个代码块的执行结果。``status`` 是 ``ok``、``error``、``skipped``（页面要求跳过）或 ``not-run``（前面的块出错）。"""
+    """一个代码块的执行结果。
+
+    ``status`` 是 ``ok``、``error``、``skipped``（页面要求跳过）或 ``not-run``（前面的块出错）。
+    """
 
     stdout: str = ""
     figures: tuple[RenderedFigure, ...] = ()
@@ -211,7 +214,9 @@ def execute_blocks(blocks: Sequence[ExecBlock], *, page: str, root: str | None =
     return results
 
 
-def _execute_one(block: ExecBlock, index: int, namespace: dict[str, Any], *, page: str, root: str | None) -> BlockResult:
+def _execute_one(
+    block: ExecBlock, index: int, namespace: dict[str, Any], *, page: str, root: str | None
+) -> BlockResult:
     filename = _block_filename(page, index)
     run = _Run()
     try:

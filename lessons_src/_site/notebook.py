@@ -9,7 +9,6 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
-
 from typing import Any
 
 import nbformat
@@ -19,7 +18,9 @@ from lessons_src._site.pages import LessonPage, scan_fences
 
 __all__ = ["absolute_links", "markdown_for_notebook", "notebook_outputs", "page_to_notebook"]
 
-_BLOCK_TITLE = re.compile(r'^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]*(?P<kind>[\w-]+)?[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$')
+_BLOCK_TITLE = re.compile(
+    r'^(?P<indent>[ \t]*)(?:===|!!!|\?\?\?\+?)[ \t]*(?P<kind>[\w-]+)?[ \t]*(?:"(?P<title>[^"]*)")?[ \t]*$'
+)
 _COMMENT = re.compile(r"<!--.*?-->\n?", re.DOTALL)
 _ATTR_LIST = re.compile(r"\{\s*[.#][^}\n]*\}")
 _LINK_TARGET = re.compile(r"(?<=\]\()(?![a-zA-Z][\w+.-]*:|#|/)([^)\s]+)(?=[)\s])")

@@ -306,7 +306,9 @@ def load_page(
     expanded_python = [fence for fence in scan_fences(expanded) if fence.language == "python"]
     raw_python = [fence for fence in raw_fences if fence.language == "python"]
     if len(raw_python) != len(expanded_python):
-        problems.append(f"{where(1)}: 展开片段之后 python 代码块从 {len(raw_python)} 个变成了 {len(expanded_python)} 个")
+        problems.append(
+            f"{where(1)}: 展开片段之后 python 代码块从 {len(raw_python)} 个变成了 {len(expanded_python)} 个"
+        )
         expanded_python = raw_python
 
     blocks: list[CodeBlock] = []
@@ -350,7 +352,9 @@ def load_page(
                 and _BETWEEN_BLOCKS.fullmatch(between) is not None
             )
             if not paired:
-                problems.append(f"{where(line)}: output 块前面没有紧挨着的 python 代码块（中间只能有空行和 tolerance 指令）")
+                problems.append(
+                    f"{where(line)}: output 块前面没有紧挨着的 python 代码块（中间只能有空行和 tolerance 指令）"
+                )
             else:
                 tolerance = _TOLERANCE.search(between)
                 if tolerance:
@@ -433,7 +437,8 @@ def _region_lines(target: str, expander: SnippetExpander, root: Path) -> list[tu
         return [(display, number) for number, _ in enumerate(lines, start=1)]
     if region.replace(":", "").isdigit():
         return None
-    start = next((i for i, line in enumerate(lines) if re.search(rf"-8<-+\s+\[start:{re.escape(region)}\]", line)), None)
+    opening = re.compile(rf"-8<-+\s+\[start:{re.escape(region)}\]")
+    start = next((i for i, line in enumerate(lines) if opening.search(line)), None)
     if start is None:
         return None
     found = []

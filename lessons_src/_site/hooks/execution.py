@@ -82,8 +82,10 @@ def _report(built: registry.BuiltPage) -> None:
             continue
         difference = compare_output(block.output.text, result.stdout, tolerance=block.output.tolerance)
         if difference is not None:
-            log.warning(f"{built.page.path}:{block.output.line}: output 块与代码打印的不符，网页上显示的是代码实际打印的内容"
-                        f"（运行 python -m pytest --update-outputs 更新页面）。\n{difference}")
+            log.warning(
+                f"{built.page.path}:{block.output.line}: output 块与代码打印的不符，网页上显示的是代码实际打印的内容"
+                f"（运行 python -m pytest --update-outputs 更新页面）。\n{difference}"
+            )
 
 
 def _add_figures(built: registry.BuiltPage, files: Files, config: MkDocsConfig) -> None:

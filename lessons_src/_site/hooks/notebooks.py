@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
 import nbformat
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import event_priority
@@ -22,7 +23,9 @@ from lessons_src._site.cache import cache_dir_for
 from lessons_src._site.notebook import notebook_outputs, page_to_notebook
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
-_THIRD_PARTY = re.compile(r"""src=["']?(?:["']|(?:https?:)?//)|["'](?:https?:)?//[^"']+\.m?js\b|text/x-mathjax-config""", re.IGNORECASE)
+_THIRD_PARTY = re.compile(
+    r"""src=["']?(?:["']|(?:https?:)?//)|["'](?:https?:)?//[^"']+\.m?js\b|text/x-mathjax-config""", re.IGNORECASE
+)
 
 
 @event_priority(90)  # 在执行钩子之后（要用执行结果），在 mkdocs-jupyter 之前（它要读到执行过的笔记本）
