@@ -11,7 +11,7 @@ import numbers
 import torch
 from torch import nn
 
-__all__ = ["require_tensor", "require_real", "require_range", "require_int", "require_positive_int", "require_module"]
+__all__ = ["require_int", "require_module", "require_positive_int", "require_range", "require_real", "require_tensor"]
 
 
 def require_tensor(value: object, name: str, *, floating: bool = False) -> torch.Tensor:
@@ -153,7 +153,8 @@ def require_module(value: object, name: str) -> nn.Module:
     """
     if isinstance(value, type) and issubclass(value, nn.Module):
         raise TypeError(
-            f"参数 {name} 应为 nn.Module 的实例，实际得到类 {value.__name__} 本身；请先实例化，例如写 {value.__name__}()"
+            f"参数 {name} 应为 nn.Module 的实例，实际得到类 {value.__name__} 本身；"
+            f"请先实例化，例如写 {value.__name__}()"
         )
     if not isinstance(value, nn.Module):
         raise TypeError(f"参数 {name} 应为 nn.Module 的实例，实际得到 {type(value).__name__}")

@@ -4,7 +4,6 @@ import math
 
 import pytest
 import torch
-
 from torch import nn
 
 from lessons_src.checks import (

@@ -167,7 +167,10 @@ def learn_kernel(
 
 
 # --8<-- [start:receptive_field]
-def receptive_field(kernel_sizes: list[int] | tuple[int, ...], strides: list[int] | tuple[int, ...] | None = None) -> int:
+def receptive_field(
+    kernel_sizes: list[int] | tuple[int, ...],
+    strides: list[int] | tuple[int, ...] | None = None,
+) -> int:
     """依次堆叠的卷积（或汇聚）层中，最后一层的一个元素在输入上的感受野边长。
 
     r = 1 + sum_l (k_l - 1) * (s_1 * ... * s_{l-1})，``strides`` 省略时每层步幅都是 1。

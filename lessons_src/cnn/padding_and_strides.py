@@ -63,7 +63,7 @@ def comp_conv2d(conv2d: nn.Module, X: torch.Tensor) -> torch.Size:
     if getattr(conv2d, "in_channels", 1) != 1:
         raise ValueError(f"conv2d 应只有 1 个输入通道，实际 in_channels={conv2d.in_channels}")
     require_dims(X, "X", 2)
-    Y = conv2d(X.reshape((1, 1) + X.shape))
+    Y = conv2d(X.reshape((1, 1, *X.shape)))
     return Y.shape[2:]
 # --8<-- [end:comp_conv2d]
 

@@ -81,7 +81,10 @@ def pool2d_per_channel(
     """
     require_tensor(X, "X", floating=True)
     if X.dim() not in (3, 4):
-        raise ValueError(f"参数 X 应为 3 维（通道, 高, 宽）或 4 维（批量, 通道, 高, 宽）张量，实际形状为 {tuple(X.shape)}")
+        raise ValueError(
+            f"参数 X 应为 3 维（通道, 高, 宽）或 4 维（批量, 通道, 高, 宽）张量，"
+            f"实际形状为 {tuple(X.shape)}"
+        )
     h, w = X.shape[-2:]
     slices = X.reshape(-1, h, w)
     if len(slices) == 0:

@@ -11,7 +11,7 @@ from torch import nn
 from lessons_src.checks import require_positive_int, require_tensor
 from lessons_src.deep_learning_computation.model_construction import require_features
 
-__all__ = ["CenteredLayer", "MyLinear", "MyListDense", "MyDictDense"]
+__all__ = ["CenteredLayer", "MyDictDense", "MyLinear", "MyListDense"]
 
 
 # --8<-- [start:CenteredLayer]

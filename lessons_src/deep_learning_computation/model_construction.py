@@ -9,14 +9,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons_src.checks import require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_tensor
 
 __all__ = [
-    "require_features",
     "MLP",
-    "MySequential",
     "FixedHiddenMLP",
+    "MySequential",
     "NestMLP",
+    "require_features",
 ]
 
 

@@ -10,7 +10,7 @@ from torch import nn
 
 from lessons_src.checks import require_module, require_positive_int, require_real
 
-__all__ = ["block1", "block2", "init_normal", "init_constant", "init_xavier", "my_init", "tied_net"]
+__all__ = ["block1", "block2", "init_constant", "init_normal", "init_xavier", "my_init", "tied_net"]
 
 
 # --8<-- [start:blocks]

@@ -13,8 +13,7 @@ from torch import nn
 
 from lessons_src.checks import require_module
 
-
-__all__ = ["save_params", "load_params"]
+__all__ = ["load_params", "save_params"]
 
 
 # --8<-- [start:save_load_params]

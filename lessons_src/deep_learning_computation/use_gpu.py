@@ -10,8 +10,7 @@ from torch import nn
 
 from lessons_src.checks import require_module
 
-
-__all__ = ["try_gpu", "try_all_gpus", "parameter_devices"]
+__all__ = ["parameter_devices", "try_all_gpus", "try_gpu"]
 
 
 # --8<-- [start:try_gpu]

@@ -17,17 +17,17 @@ import torch
 from matplotlib.figure import Figure
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.checks import require_real, require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_real, require_tensor
 
 __all__ = [
     "DIGITS_LABELS",
     "FASHION_MNIST_LABELS",
-    "load_digits_tensors",
     "digits_loaders",
     "fashion_mnist_loaders",
-    "write_idx",
-    "write_fake_fashion_mnist",
+    "load_digits_tensors",
     "show_images",
+    "write_fake_fashion_mnist",
+    "write_idx",
 ]
 
 DIGITS_LABELS = [str(digit) for digit in range(10)]

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.checks import require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_tensor
 
 __all__ = ["load_array", "train_regression"]
 

@@ -6,14 +6,13 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator, Sequence
 
 import torch
 
-from lessons_src.checks import require_real, require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_real, require_tensor
 
-__all__ = ["require_positive_int", "synthetic_data", "data_iter", "linreg", "squared_loss", "sgd"]
+__all__ = ["data_iter", "linreg", "require_positive_int", "sgd", "squared_loss", "synthetic_data"]
 
 
 # --8<-- [start:synthetic_data]

@@ -21,17 +21,17 @@ from torch import nn
 from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
 
 __all__ = [
-    "softmax",
-    "cross_entropy",
-    "cross_entropy_from_logits",
+    "History",
     "SoftmaxRegressionScratch",
     "count_correct",
+    "cross_entropy",
+    "cross_entropy_from_logits",
     "device_of",
     "evaluate_accuracy",
-    "train_epoch",
-    "History",
     "fit",
     "plot_history",
+    "softmax",
+    "train_epoch",
 ]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]

@@ -14,18 +14,18 @@ from matplotlib.figure import Figure
 from lessons_src.checks import require_range, require_real, require_tensor
 
 __all__ = [
+    "ACTIVATIONS",
+    "leaky_relu",
+    "leaky_relu_grad",
+    "max_abs_error_vs_autograd",
+    "max_abs_error_vs_torch",
+    "plot_activations",
+    "relu",
+    "relu_grad",
     "sigmoid",
     "sigmoid_grad",
     "tanh",
     "tanh_grad",
-    "relu",
-    "relu_grad",
-    "leaky_relu",
-    "leaky_relu_grad",
-    "ACTIVATIONS",
-    "max_abs_error_vs_torch",
-    "max_abs_error_vs_autograd",
-    "plot_activations",
 ]
 
 

@@ -12,19 +12,19 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
-from lessons_src.checks import require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_tensor
 
 __all__ = [
     "PARAM_NAMES",
-    "check_params",
-    "check_columns",
-    "init_params",
-    "forward",
-    "binary_cross_entropy",
     "backward",
+    "binary_cross_entropy",
+    "check_columns",
+    "check_params",
+    "forward",
+    "init_params",
     "make_xor_data",
-    "to_sequential",
     "saved_tensor_bytes",
+    "to_sequential",
 ]
 
 PARAM_NAMES = ("W1", "b1", "W2", "b2")
@@ -75,7 +75,8 @@ def check_columns(X: object, n_x: int) -> torch.Tensor:
         >>> check_columns(torch.zeros(5, 3), 3)
         Traceback (most recent call last):
         ...
-        ValueError: 参数 X 的形状应为 (n_x, m) = (3, m)，每一列是一个样本，实际形状为 (5, 3)；如果数据是每行一个样本，请传入 X.T
+        ValueError: 参数 X 的形状应为 (n_x, m) = (3, m)，每一列是一个样本，实际形状为
+        (5, 3)；如果数据是每行一个样本，请传入 X.T
     """
     require_tensor(X, "X", floating=True)
     if X.dim() != 2 or X.shape[0] != n_x:

@@ -15,7 +15,7 @@ from torchvision.transforms import v2
 
 from lessons_src.checks import require_real, require_tensor
 
-__all__ = ["digit_augmentation", "AugmentedDataset", "plot_augmentations"]
+__all__ = ["AugmentedDataset", "digit_augmentation", "plot_augmentations"]
 
 # --8<-- [start:digit_augmentation]
 def digit_augmentation(degrees: float = 15.0, translate: float = 0.1, scale: float = 0.1) -> v2.RandomAffine:

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from lessons_src.checks import require_real, require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_real, require_tensor
 
-__all__ = ["dropout_layer", "Dropout", "dropout_mlp"]
+__all__ = ["Dropout", "dropout_layer", "dropout_mlp"]
 
 
 # --8<-- [start:dropout_layer]

@@ -30,10 +30,10 @@ from lessons_src.linear_networks.softmax_regression import (
 )
 
 __all__ = [
-    "corrupt_labels",
-    "evaluate_loss",
     "EarlyStopping",
     "EarlyStoppingHistory",
+    "corrupt_labels",
+    "evaluate_loss",
     "fit_early_stopping",
     "plot_early_stopping",
 ]
@@ -230,7 +230,10 @@ def plot_early_stopping(history: EarlyStoppingHistory) -> Figure:
         raise ValueError(f"history.best_epoch 应在 1 到 {history.epochs} 之间，实际为 {history.best_epoch}")
     epochs = range(1, history.epochs + 1)
     figure = Figure(figsize=(8, 3.2), layout="constrained")
-    figure.set_label(f"训练集与验证集的损失（左）和准确率（右）随轮数的变化，虚线标出早停选中的第 {history.best_epoch} 轮")
+    figure.set_label(
+        "训练集与验证集的损失（左）和准确率（右）随轮数的变化，"
+        f"虚线标出早停选中的第 {history.best_epoch} 轮"
+    )
     loss_axes, acc_axes = figure.subplots(1, 2)
     loss_axes.plot(epochs, history.train_loss, label="train loss")
     loss_axes.plot(epochs, history.val_loss, label="validation loss")

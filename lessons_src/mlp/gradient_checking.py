@@ -15,15 +15,15 @@ from lessons_src.checks import require_real, require_tensor
 from lessons_src.mlp.backprop import backward, binary_cross_entropy, forward
 
 __all__ = [
-    "forward_difference",
+    "BrokenTwoLayerBCE",
+    "TwoLayerBCE",
+    "backward_without_activation_grad",
     "central_difference",
-    "relative_error",
-    "numerical_gradient",
+    "forward_difference",
     "gradient_check",
     "judge",
-    "backward_without_activation_grad",
-    "TwoLayerBCE",
-    "BrokenTwoLayerBCE",
+    "numerical_gradient",
+    "relative_error",
 ]
 
 

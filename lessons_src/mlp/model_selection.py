@@ -16,14 +16,14 @@ from matplotlib.figure import Figure
 from lessons_src.checks import require_int, require_real, require_tensor
 
 __all__ = [
-    "k_fold_indices",
-    "minibatch_indices",
-    "polynomial_features",
-    "make_polynomial_data",
     "LossCurves",
-    "train_polynomial",
     "cross_validation_loss",
+    "k_fold_indices",
+    "make_polynomial_data",
+    "minibatch_indices",
     "plot_loss_curves",
+    "polynomial_features",
+    "train_polynomial",
 ]
 
 

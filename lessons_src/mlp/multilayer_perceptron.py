@@ -13,7 +13,7 @@ from torch import nn
 from lessons_src.checks import require_real, require_tensor
 from lessons_src.mlp.activation_functions import relu
 
-__all__ = ["mlp_forward", "MLPScratch", "count_parameters"]
+__all__ = ["MLPScratch", "count_parameters", "mlp_forward"]
 
 
 # --8<-- [start:mlp_forward]

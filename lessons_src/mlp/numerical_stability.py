@@ -14,19 +14,19 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import require_real, require_tensor, require_positive_int
+from lessons_src.checks import require_positive_int, require_real, require_tensor
 
 __all__ = [
     "INIT_SCHEMES",
-    "init_std",
-    "random_matrix_product",
-    "make_deep_mlp",
-    "count_distinct_rows",
-    "train_with_constant_init",
     "LayerStatistics",
-    "layer_statistics",
-    "plot_layer_statistics",
     "clip_grad_norm",
+    "count_distinct_rows",
+    "init_std",
+    "layer_statistics",
+    "make_deep_mlp",
+    "plot_layer_statistics",
+    "random_matrix_product",
+    "train_with_constant_init",
 ]
 
 INIT_SCHEMES = ("lecun", "xavier", "he")

@@ -17,10 +17,10 @@ from lessons_src.mlp.model_selection import LossCurves, minibatch_indices
 
 __all__ = [
     "high_dim_linear_data",
-    "squared_loss",
     "l2_penalty",
-    "train_scratch",
+    "squared_loss",
     "train_concise",
+    "train_scratch",
 ]
 
 # --8<-- [start:checks]

@@ -14,7 +14,7 @@ from torch import nn
 from lessons_src.checks import require_positive_int, require_real, require_tensor
 from lessons_src.cnn.lenet import lenet
 
-__all__ = ["batch_norm", "BatchNorm", "compare_with_builtin", "lenet_batch_norm"]
+__all__ = ["BatchNorm", "batch_norm", "compare_with_builtin", "lenet_batch_norm"]
 
 
 # --8<-- [start:checks]
@@ -70,7 +70,12 @@ def batch_norm(
         raise TypeError(f"参数 training 应为 bool，实际得到 {type(training).__name__}")
     eps, momentum = _check_eps_momentum(eps, momentum)
     num_features = X.shape[1]
-    for name, tensor in [("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)]:
+    for name, tensor in [
+        ("gamma", gamma),
+        ("beta", beta),
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+    ]:
         require_tensor(tensor, name, floating=True)
         if tuple(tensor.shape) != (num_features,):
             raise ValueError(
@@ -134,7 +139,10 @@ class BatchNorm(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         require_tensor(X, "X", floating=True)
         if X.dim() != self.num_dims:
-            raise ValueError(f"这一层按 num_dims={self.num_dims} 创建，输入 X 却是 {X.dim()} 维，形状为 {tuple(X.shape)}")
+            raise ValueError(
+                f"这一层按 num_dims={self.num_dims} 创建，"
+                f"输入 X 却是 {X.dim()} 维，形状为 {tuple(X.shape)}"
+            )
         if X.shape[1] != self.num_features:
             raise ValueError(f"这一层有 {self.num_features} 个特征（通道），输入 X 的第 1 维却是 {X.shape[1]}")
         Y, running_mean, running_var = batch_norm(
@@ -227,7 +235,7 @@ def lenet_batch_norm(*, builtin: bool = False) -> nn.Sequential:
         raise TypeError(f"参数 builtin 应为 bool，实际得到 {type(builtin).__name__}")
     layers = list(lenet())
     result: list[nn.Module] = []
-    for layer, following in zip(layers, layers[1:] + [None]):
+    for layer, following in zip(layers, [*layers[1:], None]):
         result.append(layer)
         if not isinstance(following, nn.Sigmoid):
             continue

@@ -12,7 +12,7 @@ from torch import nn
 
 from lessons_src.checks import require_positive_int, require_tensor
 
-__all__ = ["conv_block", "DenseBlock", "transition_block", "densenet"]
+__all__ = ["DenseBlock", "conv_block", "densenet", "transition_block"]
 
 
 

@@ -14,7 +14,7 @@ from torch.nn import functional as F
 
 from lessons_src.checks import require_positive_int, require_tensor
 
-__all__ = ["Residual", "resnet_block", "resnet", "resnet18"]
+__all__ = ["Residual", "resnet", "resnet18", "resnet_block"]
 
 
 
@@ -135,8 +135,8 @@ def resnet(
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
     )
     stages = [resnet_block(first, first, num_residuals, first_block=True)]
-    for previous, channels in zip(stage_channels, stage_channels[1:]):
-        stages.append(resnet_block(previous, channels, num_residuals))
+    for i in range(1, len(stage_channels)):
+        stages.append(resnet_block(stage_channels[i - 1], stage_channels[i], num_residuals))
     return nn.Sequential(
         stem, *stages,
         nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(),

@@ -188,7 +188,10 @@ class CsvImageDataset(Dataset):
     def __getitem__(self, idx: int) -> tuple[Any, Any]:
         index = operator.index(idx)  # 接受 int、numpy 整数等，拒绝 1.0 这样的浮点数
         if not -len(self) <= index < len(self):
-            raise IndexError(f"下标 {index} 超出范围：数据集共有 {len(self)} 个样本，下标应在 0 到 {len(self) - 1} 之间")
+            raise IndexError(
+                f"下标 {index} 超出范围：数据集共有 {len(self)} 个样本，"
+                f"下标应在 0 到 {len(self) - 1} 之间"
+            )
         file_name, label = self.samples[index]
         with Image.open(self.img_dir / file_name) as picture:
             image = pil_to_tensor(picture)  # uint8，形状 (C, H, W)；灰度图 C = 1，彩色图 C = 3

@@ -259,7 +259,8 @@ class EncodedDigits(Dataset):
             raise ValueError(f"images 的形状应为 (n, 1, h, w)，实际为 {tuple(images.shape)}")
         if labels.shape != (len(images),) or labels.is_floating_point():
             raise ValueError(
-                f"labels 应为形状 ({len(images)},) 的整数张量，实际形状为 {tuple(labels.shape)}、dtype 为 {labels.dtype}"
+                f"labels 应为形状 ({len(images)},) 的整数张量，"
+                f"实际形状为 {tuple(labels.shape)}、dtype 为 {labels.dtype}"
             )
         if len(images) and (images.min() < 0 or images.max() > 1):
             raise ValueError("images 的取值应在 [0, 1] 之间（例如灰度值除以最大值）")

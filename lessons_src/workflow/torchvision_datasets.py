@@ -38,7 +38,13 @@ CIFAR10_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog"
 
 
 # --8<-- [start:write_fake_cifar10]
-def write_fake_cifar10(root: str | os.PathLike, *, per_batch: int = 20, n_test: int = 20, seed: int = 0) -> dict[str, str]:
+def write_fake_cifar10(
+    root: str | os.PathLike,
+    *,
+    per_batch: int = 20,
+    n_test: int = 20,
+    seed: int = 0,
+) -> dict[str, str]:
     """在 ``root/cifar-10-batches-py/`` 下按 CIFAR-10 的格式写出小数据集，返回 ``{文件名: MD5}``。
 
     真实数据有 5 个训练批次文件（``data_batch_1`` … ``data_batch_5``，每个 10000 张）、一个测试批次文件

@@ -230,7 +230,10 @@ def _checkpoint_file(path: object) -> Path:
         raise TypeError(f"参数 checkpoint_path 应为文件路径（str 或 pathlib.Path），实际得到 {type(path).__name__}")
     path = Path(path)
     if not path.parent.is_dir():
-        raise FileNotFoundError(f"检查点所在的目录 {path.parent} 不存在；请先创建它，例如 Path(...).mkdir(parents=True)")
+        raise FileNotFoundError(
+            f"检查点所在的目录 {path.parent} 不存在；"
+            "请先创建它，例如 Path(...).mkdir(parents=True)"
+        )
     if path.is_dir():
         raise IsADirectoryError(f"checkpoint_path 应为文件路径，而 {path} 是一个目录")
     return path

@@ -104,7 +104,8 @@ def test_comp_conv2d_returns_the_output_height_and_width():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"input_size": 4, "kernel_size": 7, "total_padding": 2}, ValueError, r"卷积核 \(7, 7\) 大于填充后的输入 \(6, 6\)"),
+        ({"input_size": 4, "kernel_size": 7, "total_padding": 2}, ValueError,
+         r"卷积核 \(7, 7\) 大于填充后的输入 \(6, 6\)"),
         ({"input_size": (9, 3), "kernel_size": (3, 4)}, ValueError, "大于填充后的输入"),
         ({"input_size": 8, "kernel_size": 3, "stride": 0}, ValueError, "stride 的每个值都应为不小于 1"),
         ({"input_size": 8, "kernel_size": 3, "stride": (1, -2)}, ValueError, "stride 的每个值都应为不小于 1"),

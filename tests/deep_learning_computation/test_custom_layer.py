@@ -1,4 +1,6 @@
-"""lessons_src/deep_learning_computation/custom_layer.py 的测试；页面见 docs/deep-learning-computation/custom-layer.md。"""
+"""lessons_src/deep_learning_computation/custom_layer.py 的测试；
+页面见 docs/deep-learning-computation/custom-layer.md。
+"""
 
 import pytest
 import torch

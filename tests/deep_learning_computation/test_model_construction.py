@@ -1,4 +1,6 @@
-"""lessons_src/deep_learning_computation/model_construction.py 的测试；页面见 docs/deep-learning-computation/model-construction.md。"""
+"""lessons_src/deep_learning_computation/model_construction.py 的测试；
+页面见 docs/deep-learning-computation/model-construction.md。
+"""
 
 import pytest
 import torch

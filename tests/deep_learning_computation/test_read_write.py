@@ -68,7 +68,10 @@ def test_whole_model_is_refused_with_weights_only(tmp_path):
 
 
 def test_bad_arguments(tmp_path):
-    with pytest.raises(TypeError, match=r"参数 model 应为 nn.Module 的实例，实际得到类 MLP 本身；请先实例化，例如写 MLP\(\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"参数 model 应为 nn.Module 的实例，实际得到类 MLP 本身；请先实例化，例如写 MLP\(\)",
+    ):
         save_params(MLP, tmp_path / "p")
     with pytest.raises(TypeError, match="参数 path 应为文件路径.*int"):
         save_params(MLP(), 3)

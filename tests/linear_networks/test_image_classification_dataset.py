@@ -1,4 +1,6 @@
-"""lessons_src/linear_networks/image_classification_dataset.py 的测试；页面见 docs/linear-networks/image-classification-dataset.md。"""
+"""lessons_src/linear_networks/image_classification_dataset.py 的测试；
+页面见 docs/linear-networks/image-classification-dataset.md。
+"""
 
 import numpy as np
 import pytest

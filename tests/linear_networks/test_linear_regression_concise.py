@@ -1,4 +1,6 @@
-"""lessons_src/linear_networks/linear_regression_concise.py 的测试；页面见 docs/linear-networks/linear-regression-concise.md。"""
+"""lessons_src/linear_networks/linear_regression_concise.py 的测试；
+页面见 docs/linear-networks/linear-regression-concise.md。
+"""
 
 import pytest
 import torch

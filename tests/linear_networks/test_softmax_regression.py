@@ -160,7 +160,10 @@ class ModeRecorder(nn.Module):
 @pytest.mark.parametrize("training", [True, False])
 def test_evaluate_accuracy_uses_eval_mode_and_restores_it(training):
     model = ModeRecorder().train(training)
-    data = [(torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])), (torch.tensor([[0.0, 1.0]]), torch.tensor([1]))]
+    data = [
+        (torch.tensor([[1.0, 0.0], [0.0, 1.0]]), torch.tensor([0, 0])),
+        (torch.tensor([[0.0, 1.0]]), torch.tensor([1])),
+    ]
     assert evaluate_accuracy(model, data) == pytest.approx(2 / 3)
     assert model.calls == [(False, False), (False, False)]
     assert model.training is training

@@ -164,7 +164,10 @@ def test_gradient_check_requires_float64():
 
 def test_gradient_check_bad_arguments():
     w = {"w": torch.ones(2, dtype=torch.float64)}
-    f = lambda p: (p["w"] ** 2).sum()
+
+    def f(p):
+        return (p["w"] ** 2).sum()
+
     with pytest.raises(ValueError, match=r"键应与 params 相同"):
         gradient_check(f, w, {"v": torch.ones(2, dtype=torch.float64)})
     with pytest.raises(ValueError, match="形状应与参数相同"):

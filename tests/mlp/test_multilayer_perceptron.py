@@ -40,15 +40,15 @@ def test_forward_formula_and_shape():
     torch.manual_seed(0)
     X = torch.randn(5, 3)
     W1, b1, W2, b2 = _random_params(3, 4, 2)
-    O = mlp_forward(X, W1, b1, W2, b2)
-    assert O.shape == (5, 2)
-    torch.testing.assert_close(O, torch.clamp(X @ W1 + b1, min=0) @ W2 + b2)
+    output = mlp_forward(X, W1, b1, W2, b2)
+    assert output.shape == (5, 2)
+    torch.testing.assert_close(output, torch.clamp(X @ W1 + b1, min=0) @ W2 + b2)
 
 
 def test_xor_is_computed_exactly():
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
-    O = mlp_forward(X, torch.ones(2, 2), torch.tensor([0.0, -1.0]), torch.tensor([[1.0], [-2.0]]), torch.zeros(1))
-    assert O.squeeze(1).tolist() == [0.0, 1.0, 1.0, 0.0]
+    output = mlp_forward(X, torch.ones(2, 2), torch.tensor([0.0, -1.0]), torch.tensor([[1.0], [-2.0]]), torch.zeros(1))
+    assert output.squeeze(1).tolist() == [0.0, 1.0, 1.0, 0.0]
 
 
 def test_scratch_model_parameters_and_forward():

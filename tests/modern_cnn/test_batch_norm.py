@@ -27,7 +27,10 @@ def test_training_statistics_follow_the_formula(shape):
     running_var = torch.rand(shape[1], dtype=torch.float64) + 1
     Y, new_mean, new_var = batch_norm(X, gamma, beta, running_mean, running_var, training=True, momentum=0.3)
     mean, var = X.mean(dim=dims), X.var(dim=dims, unbiased=False)
-    expected = gamma.reshape(view) * (X - mean.reshape(view)) / torch.sqrt(var.reshape(view) + 1e-5) + beta.reshape(view)
+    expected = (
+        gamma.reshape(view) * (X - mean.reshape(view)) / torch.sqrt(var.reshape(view) + 1e-5)
+        + beta.reshape(view)
+    )
     assert torch.allclose(Y, expected)
     assert torch.allclose(new_mean, 0.7 * running_mean + 0.3 * mean)
     assert torch.allclose(new_var, 0.7 * running_var + 0.3 * X.var(dim=dims, unbiased=True))
@@ -129,7 +132,8 @@ def test_lenet_batch_norm_inserts_one_layer_before_each_sigmoid():
     for builtin, conv_type, fc_type in [(False, BatchNorm, BatchNorm), (True, nn.BatchNorm2d, nn.BatchNorm1d)]:
         net = lenet_batch_norm(builtin=builtin)
         layers = list(net)
-        norm_positions = [i for i, layer in enumerate(layers) if isinstance(layer, (BatchNorm, nn.BatchNorm1d, nn.BatchNorm2d))]
+        norm_types = (BatchNorm, nn.BatchNorm1d, nn.BatchNorm2d)
+        norm_positions = [i for i, layer in enumerate(layers) if isinstance(layer, norm_types)]
         assert len(norm_positions) == 4
         for i in norm_positions:
             assert isinstance(layers[i + 1], nn.Sigmoid)

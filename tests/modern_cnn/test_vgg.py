@@ -34,7 +34,12 @@ def vgg_params(conv_arch, in_channels=1, num_classes=10, image_size=224, fc_hidd
         c_in = c_out
     side = image_size // 2 ** len(conv_arch)
     flat = c_in * side * side
-    return total + (flat * fc_hidden + fc_hidden) + (fc_hidden * fc_hidden + fc_hidden) + (fc_hidden * num_classes + num_classes)
+    return (
+        total
+        + (flat * fc_hidden + fc_hidden)
+        + (fc_hidden * fc_hidden + fc_hidden)
+        + (fc_hidden * num_classes + num_classes)
+    )
 
 
 @settings(max_examples=25, deadline=None)

@@ -93,7 +93,10 @@ def test_read_annotations_missing_file(tmp_path):
 
 def test_read_annotations_missing_columns_lists_found_and_expected(tmp_path):
     path = write_csv(tmp_path / "a.csv", "filename,class\na.png,1\n")
-    with pytest.raises(ValueError, match=r"缺少列 \['file', 'label'\].*期望.*'file', 'label'.*实际.*'filename', 'class'"):
+    with pytest.raises(
+        ValueError,
+        match=r"缺少列 \['file', 'label'\].*期望.*'file', 'label'.*实际.*'filename', 'class'",
+    ):
         read_annotations(path)
     path = write_csv(tmp_path / "b.csv", "file,labels\na.png,1\n")
     with pytest.raises(ValueError, match=r"缺少列 \['label'\]"):

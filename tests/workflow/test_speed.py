@@ -111,7 +111,7 @@ def test_measure_synchronizes_before_reading_the_clock_on_cuda(monkeypatch):
     measure(lambda: events.append("fn"), repeat=2, number=2, warmup=1, device="cuda:0", clock=clock)
     sync = ("sync", torch.device("cuda:0"))
     one_round = [sync, "clock", "fn", "fn", sync, "clock"]
-    assert events == ["fn"] + one_round + one_round
+    assert events == ["fn", *one_round, *one_round]
 
 
 def test_measure_device_none_synchronizes_when_cuda_is_available(monkeypatch):

@@ -131,7 +131,11 @@ def test_open_dataset_fashion_mnist(tmp_path):
 
 @pytest.mark.parametrize(
     ("dataset_class", "folder"),
-    [(datasets.FashionMNIST, "FashionMNIST/raw"), (datasets.MNIST, "MNIST/raw"), (datasets.CIFAR10, "cifar-10-batches-py")],
+    [
+        (datasets.FashionMNIST, "FashionMNIST/raw"),
+        (datasets.MNIST, "MNIST/raw"),
+        (datasets.CIFAR10, "cifar-10-batches-py"),
+    ],
 )
 def test_open_dataset_missing_files_names_folder(tmp_path, dataset_class, folder):
     assert expected_location(dataset_class, tmp_path) == tmp_path / folder

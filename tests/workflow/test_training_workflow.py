@@ -324,7 +324,10 @@ def test_history_works_with_the_plotting_function(tmp_path):
     assert len(figure.axes[0].lines) == 3
 
 
-@pytest.mark.parametrize(("num_epochs", "error"), [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(
+    ("num_epochs", "error"),
+    [(0, ValueError), (-2, ValueError), (1.5, TypeError), (True, TypeError)],
+)
 def test_train_rejects_bad_num_epochs(tmp_path, num_epochs, error):
     net = _net()
     with pytest.raises(error, match="num_epochs"):
