@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import json
 import logging
@@ -140,9 +141,8 @@ def project_dependencies(sources: Iterable[str], root: str | Path) -> list[Path]
             if path in seen:
                 continue
             seen[path] = package
-            try:
-                tree = ast.parse(path.read_bytes())
-            except SyntaxError:
+            tree = _read(path)[1]
+            if tree is None:
                 continue
             queue.extend((imported, None) for imported in _imported_names(tree, package))
     return sorted(seen)
@@ -153,18 +153,39 @@ def project_dependencies(sources: Iterable[str], root: str | Path) -> list[Path]
 # ---------------------------------------------------------------------------
 
 
-def _versions() -> list[str]:
+@functools.cache
+def _versions() -> tuple[str, ...]:
     versions = [platform.python_version()]
     for name in _VERSIONED:
         try:
             versions.append(f"{name}={metadata.version(name)}")
         except metadata.PackageNotFoundError:
             versions.append(f"{name}=-")
-    return versions
+    return tuple(versions)
+
+
+#: 文件 → ((修改时间, 大小), 内容的摘要, 语法树)：mkdocs serve 每次重建都要算一遍依赖，没改过的文件不必重读
+_files: dict[Path, tuple[tuple[int, int], str, ast.AST | None]] = {}
+
+
+def _read(path: Path) -> tuple[str, ast.AST | None]:
+    """文件内容的摘要和语法树（有语法错误时为 None），按修改时间和大小缓存。"""
+    stat = path.stat()
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    known = _files.get(path)
+    if known is None or known[0] != stamp:
+        data = path.read_bytes()
+        try:
+            tree: ast.AST | None = ast.parse(data)
+        except SyntaxError:
+            tree = None
+        known = (stamp, hashlib.sha256(data).hexdigest(), tree)
+        _files[path] = known
+    return known[1], known[2]
 
 
 def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return _read(path)[0]
 
 
 def page_key(page: LessonPage, root: Path, dependencies: Sequence[Path]) -> str:
