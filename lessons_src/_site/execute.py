@@ -195,6 +195,7 @@ def execute_blocks(blocks: Sequence[ExecBlock], *, page: str, root: str | None =
     torch.set_num_threads(1)  # 课程里的模型都很小，多线程在繁忙的机器上反而慢得多
     namespace: dict[str, Any] = {"__name__": "__main__"}
     results: list[BlockResult] = []
+    executed: dict[str, ExecBlock] = {}  # 编译用的文件名 → 代码块：调用栈里的位置要换算回页面
     failed = False
     previous = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="lesson-") as workdir:
@@ -206,7 +207,7 @@ def execute_blocks(blocks: Sequence[ExecBlock], *, page: str, root: str | None =
                 elif failed:
                     results.append(BlockResult(status="not-run"))
                 else:
-                    results.append(_execute_one(block, index, namespace, page=page, root=root))
+                    results.append(_execute_one(block, index, namespace, executed, page=page, root=root))
                     failed = results[-1].status == "error"
         finally:
             os.chdir(previous)
@@ -215,51 +216,52 @@ def execute_blocks(blocks: Sequence[ExecBlock], *, page: str, root: str | None =
 
 
 def _execute_one(
-    block: ExecBlock, index: int, namespace: dict[str, Any], *, page: str, root: str | None
+    block: ExecBlock, index: int, namespace: dict[str, Any], executed: dict[str, ExecBlock], *, page: str,
+    root: str | None,
 ) -> BlockResult:
     filename = _block_filename(page, index)
+    executed[filename] = block
     run = _Run()
     try:
         _run_block(block.source, namespace, filename, run)
         figures = tuple(RenderedFigure(figure_to_svg(figure), figure_alt_text(figure)) for figure in run.figures)
-    except Exception as error:  # 页面代码的任何异常都记为这一块出错，报告它在页面上的位置
-        return BlockResult(run.stdout, (), "error", _located(error, block, filename, page=page, root=root))
-    except SystemExit as error:
-        return BlockResult(run.stdout, (), "error", _located(error, block, filename, page=page, root=root))
-    finally:
-        linecache.cache.pop(filename, None)
+    except (Exception, SystemExit) as error:  # 页面代码的任何异常都记为这一块出错，报告它在页面上的位置
+        return BlockResult(run.stdout, (), "error", _located(error, executed, page=page, root=root))
     return BlockResult(run.stdout, figures)
 
 
-def _located(error: BaseException, block: ExecBlock, filename: str, *, page: str, root: str | None) -> BlockError:
-    """把异常的调用栈换算成页面和项目代码中的位置，去掉执行器自己的几层。"""
+def _located(error: BaseException, blocks: dict[str, ExecBlock], *, page: str, root: str | None) -> BlockError:
+    """把异常的调用栈换算成页面和项目代码中的位置，去掉执行器自己的几层。
 
-    def block_origin(lineno: int | None) -> str:
+    ``blocks`` 是这一页已经执行过的代码块（编译时用的文件名 → 代码块）：调用栈里可能有前面的代码块定义的函数。
+    """
+
+    def block_origin(block: ExecBlock, lineno: int | None) -> str:
         if lineno and 0 < lineno <= len(block.origins):
             path, line = block.origins[lineno - 1]
             return f"{path}:{line}"
         return f"{page}:{block.line}"
 
     frames: list[tuple[str, str]] = []
-    library: list[tuple[str, str]] = []
+    library: tuple[str, str] | None = None  # 最里面的一层库代码：例如 PyTorch 在哪个函数里检查出了错误
     for frame in traceback.extract_tb(error.__traceback__):
-        if os.path.abspath(frame.filename) == _THIS_FILE:
-            continue
-        if frame.filename == filename:
-            frames.append((block_origin(frame.lineno), frame.name))
+        if frame.filename in blocks:
+            frames.append((block_origin(blocks[frame.filename], frame.lineno), frame.name))
+            library = None
             continue
         path = os.path.abspath(frame.filename)
+        if path == _THIS_FILE:
+            continue
         if root and path.startswith(os.path.abspath(root) + os.sep) and f"{os.sep}site-packages{os.sep}" not in path:
             frames.append((f"{os.path.relpath(path, root)}:{frame.lineno}", frame.name))
+            library = None
         else:
-            library.append((f"{_short_library_path(path)}:{frame.lineno}", frame.name))
-    if isinstance(error, SyntaxError) and error.filename == filename:
-        frames.append((block_origin(error.lineno), ""))
-    if library:
-        frames.append(library[-1])  # 最里面一层库代码：例如 PyTorch 在哪个函数里检查出了错误
-    message = str(error)
-    if isinstance(error, SyntaxError):
-        message = error.msg
+            library = (f"{_short_library_path(path)}:{frame.lineno}", frame.name)
+    if isinstance(error, SyntaxError) and error.filename in blocks:
+        frames.append((block_origin(blocks[error.filename], error.lineno), ""))
+    if library is not None:
+        frames.append(library)
+    message = error.msg if isinstance(error, SyntaxError) else str(error)
     return BlockError(type(error).__name__, message, tuple(frames))
 
 

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -45,13 +46,17 @@ class Finding:
 
 
 def _module_for(page: LessonPage) -> tuple[str, list[Origin]]:
+    """一页的代码块按顺序拼成一个模块：块之间空一行，下一块以函数或类的定义开头时空两行（PEP 8）。"""
     lines: list[str] = []
     origins: list[Origin] = []
     for block in page.blocks:
+        if lines:
+            starts_definition = re.match(r"\s*(@|def |async def |class )", block.source) is not None
+            gap = 2 if starts_definition else 1
+            lines += [""] * gap
+            origins += [Origin(page.path, block.line)] * gap
         lines.extend(block.source.splitlines())
         origins.extend(block.origins)
-        lines.append("")
-        origins.append(Origin(page.path, block.line))
     return "\n".join(lines) + "\n", origins
 
 
