@@ -189,11 +189,13 @@ def _wait_for(url: str, predicate, timeout: float = 120) -> str:
     raise AssertionError(f"{timeout} 秒内页面没有变成预期的样子，最后一次拿到：\n{last[-2000:]}")
 
 
-def test_mkdocs_serve_follows_lesson_code_and_keeps_serving_after_a_failure(project, tmp_path):
+@pytest.mark.parametrize("mode", [[], ["--dirty"]], ids=["serve", "serve --dirty"])
+def test_mkdocs_serve_follows_lesson_code_and_keeps_serving_after_a_failure(project, tmp_path, mode):
+    """``--dirty`` 时 MkDocs 只重新渲染改过的 .md；页面文件没改、引用的代码改了，页面也必须重新渲染。"""
     port = _free_port()
     log = (tmp_path / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "mkdocs", "serve", "-f", str(project / "mkdocs.yml"), "-a", f"127.0.0.1:{port}"],
+        [sys.executable, "-m", "mkdocs", "serve", "-f", str(project / "mkdocs.yml"), "-a", f"127.0.0.1:{port}", *mode],
         cwd=project, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}/index.html"

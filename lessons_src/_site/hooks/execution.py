@@ -12,8 +12,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +26,22 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page
 
 from lessons_src._site import registry
-from lessons_src._site.cache import cache_dir_for, run_pages
+from lessons_src._site.cache import cache_dir_for, project_dependencies, run_pages
 from lessons_src._site.execute import compare_output, format_failure
 from lessons_src._site.pages import CodeBlock, LessonPage, SnippetExpander, load_notebook, load_page
 
 log = logging.getLogger("mkdocs.hooks.lessons")
+
+#: ``mkdocs serve --dirty``：MkDocs 只重新渲染 .md 文件比输出新的页面。课程代码改了、页面文件却没改时，
+#: 引用它的页面（和 API 参考页）也要重新渲染：记下每页上次渲染的内容的指纹，变了就删掉旧的输出文件。
+_dirty = False
+_rendered: dict[str, str] = {}  # src_uri → 指纹；钩子模块在 mkdocs serve 的各次重建之间只加载一次
+_API_LINE = re.compile(r"^:::\s+([\w.]+)\s*$", re.MULTILINE)
+
+
+def on_startup(*, command: str, dirty: bool) -> None:
+    global _dirty
+    _dirty = dirty
 
 
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
@@ -59,7 +73,27 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
         _report(built)
         _add_figures(built, files, config)
         registry.pages[file.src_uri] = built
+    if _dirty:
+        _expire_changed_pages(files, root, {file.src_uri: (page, runs[page.path]) for file, page, _ in found})
     return files
+
+
+def _expire_changed_pages(files: Files, root: Path, lessons: dict[str, tuple[LessonPage, Any]]) -> None:
+    """``--dirty`` 时，删掉内容变了（代码块、执行结果、API 参考页引用的模块）而 .md 文件没变的页面的旧输出。"""
+    for file in files.documentation_pages():
+        digest = hashlib.sha256()
+        if file.src_uri in lessons:
+            page, run = lessons[file.src_uri]
+            digest.update(page.expanded.encode())
+            digest.update(json.dumps([result.to_json() for result in run.results]).encode())
+        if file.src_uri.endswith(".md"):
+            for name in _API_LINE.findall(file.content_string):
+                for path in project_dependencies([f"import {name}"], root):
+                    digest.update(path.read_bytes())
+        fingerprint = digest.hexdigest()
+        if _rendered.get(file.src_uri) not in (None, fingerprint):
+            Path(file.abs_dest_path).unlink(missing_ok=True)
+        _rendered[file.src_uri] = fingerprint
 
 
 def _report(built: registry.BuiltPage) -> None:
