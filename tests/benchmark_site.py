@@ -126,7 +126,7 @@ def measure_pages(site: Path) -> list[tuple[str, int, int, int]]:
             context = browser.new_context()
             page = context.new_page()
             finished = []
-            page.on("requestfinished", finished.append)
+            page.on("requestfinished", lambda request, found=finished: found.append(request))
             page.goto(base + url)
             page.wait_for_load_state("networkidle")
             transferred = decoded = 0
