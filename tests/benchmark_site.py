@@ -26,6 +26,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -146,7 +148,6 @@ class Serve:
     """在后台运行 ``mkdocs serve``，读它的日志，等待重建完成。"""
 
     def __init__(self, port: int, *options: str) -> None:
-        import queue
         import threading
 
         self.url = f"http://127.0.0.1:{port}/"
@@ -163,36 +164,25 @@ class Serve:
         for line in self.process.stdout:
             self.lines.put(line.rstrip())
 
-    def wait_for_line(self, text: str, timeout: float = 300) -> list[str]:
-        """等到日志里出现含 ``text`` 的一行，返回这期间的日志。"""
+    def wait_for_line(self, pattern: str, timeout: float = 300) -> tuple[re.Match[str], list[str]]:
+        """等到日志里出现与正则 ``pattern`` 匹配的一行，返回 (匹配结果, 这期间的日志)。"""
         seen: list[str] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
                 line = self.lines.get(timeout=1)
-            except Exception:
+            except queue.Empty:
                 continue
             seen.append(line)
-            if text in line:
-                return seen
-        raise TimeoutError(f"mkdocs serve 的日志里没有出现 {text!r}：\n" + "\n".join(seen[-20:]))
-
-    def wait_for_build(self, timeout: float = 300) -> tuple[float, list[str]]:
-        """等到下一次 “Documentation built in X seconds”，返回 (X, 这期间的日志)。"""
-        import re
-
-        seen: list[str] = []
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=1)
-            except Exception:
-                continue
-            seen.append(line)
-            match = re.search(r"Documentation built in ([\d.]+) seconds", line)
+            match = re.search(pattern, line)
             if match:
-                return float(match.group(1)), seen
-        raise TimeoutError("mkdocs serve 没有在规定时间内完成重建：\n" + "\n".join(seen[-20:]))
+                return match, seen
+        raise TimeoutError(f"mkdocs serve 的日志里没有出现 {pattern!r}：\n" + "\n".join(seen[-20:]))
+
+    def wait_for_build(self) -> tuple[float, list[str]]:
+        """等到下一次重建完成（“Documentation built in X seconds”），返回 (X, 这期间的日志)。"""
+        match, seen = self.wait_for_line(r"Documentation built in ([\d.]+) seconds")
+        return float(match.group(1)), seen
 
     def page_contains(self, path: str, text: str) -> bool:
         import urllib.request
@@ -218,14 +208,12 @@ def _free_port() -> int:
 
 def measure_author_loop(*options: str) -> dict[str, float]:
     """在真实的 mkdocs serve 里测：改一句正文、改一个模块之后多久重建好。文件随后恢复原样。"""
-    import re
-
     serve = Serve(_free_port(), *options)
     prose, module = PROSE_PAGE.read_text("utf-8"), LESSON_MODULE.read_text("utf-8")
     marker = f"基准测试临时加入的一句话 {time.time_ns()}。"
     try:
         serve.wait_for_build()  # 第一次构建（缓存已由前面的清空缓存构建填好）
-        serve.wait_for_line("Serving on")  # 这之后才开始监视文件；轮询的第一次快照要在改动之前
+        serve.wait_for_line(r"Serving on")  # 这之后才开始监视文件；轮询的第一次快照要在改动之前
         time.sleep(1.5)
         started = time.perf_counter()
         PROSE_PAGE.write_text(prose + f"\n{marker}\n", "utf-8")
