@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -359,30 +359,22 @@ def load_page(
                 tolerance = _TOLERANCE.search(between)
                 if tolerance:
                     used_tolerances.add(previous.end + tolerance.start())
-                blocks[-1] = _with_output(
-                    blocks[-1],
-                    ExpectedOutput(
-                        text=fence.body,
-                        line=line,
-                        start=fence.body_start + body_offset,
-                        end=fence.body_end + body_offset,
-                        indent=fence.indent,
-                        tolerance=float(tolerance.group("value")) if tolerance else None,
-                        fence_end=fence.end + body_offset,
-                    ),
+                output = ExpectedOutput(
+                    text=fence.body,
+                    line=line,
+                    start=fence.body_start + body_offset,
+                    end=fence.body_end + body_offset,
+                    indent=fence.indent,
+                    tolerance=float(tolerance.group("value")) if tolerance else None,
+                    fence_end=fence.end + body_offset,
                 )
+                blocks[-1] = replace(blocks[-1], output=output)
         previous = fence
     for match in _TOLERANCE.finditer(body):
         if match.start() not in used_tolerances:
             line = body.count("\n", 0, match.start()) + 1 + line_offset
             problems.append(f"{where(line)}: tolerance 指令只能写在 python 块和它的 output 块之间")
     return LessonPage(display, text, body_offset, meta, expanded, tuple(blocks), tuple(problems))
-
-
-def _with_output(block: CodeBlock, output: ExpectedOutput) -> CodeBlock:
-    from dataclasses import replace
-
-    return replace(block, output=output)
 
 
 def _skip_reason(before: str, where: str, problems: list[str]) -> str | None:
@@ -413,10 +405,10 @@ def _origins(
             continue
         lines = _region_lines(snippet.group("target"), expander, root)
         expected = len(expander.expand(raw).splitlines())
-        if lines is None or len(lines) != expected:
-            lines = [None] * expected
-        origins.extend(Origin(module, line) if module else Origin(page, number) for module, line in
-                       ((item[0], item[1]) if item else (None, 0) for item in lines))
+        if lines is None or len(lines) != expected:  # 认不出区域在模块中的位置：这几行都算作片段引用那一行
+            origins.extend([Origin(page, number)] * expected)
+        else:
+            origins.extend(Origin(module, line) for module, line in lines)
     if len(origins) != len(source.splitlines()):  # 展开的方式与预期不同时，退回到代码块开头那一行
         return tuple(Origin(page, fence.line + line_offset) for _ in source.splitlines())
     return tuple(origins)
