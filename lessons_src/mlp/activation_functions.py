@@ -55,16 +55,21 @@ def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
 
 # --8<-- [start:tanh]
 def tanh(x: torch.Tensor) -> torch.Tensor:
-    """tanh(x) = (1 - exp(-2x)) / (1 + exp(-2x))，按等价形式 2·sigmoid(2x) - 1 计算。
+    """tanh(x) = (1 - exp(-2x)) / (1 + exp(-2x))，先对 |x| 计算，再添上 x 的符号。
 
-    直接套用分式时，x 很负会得到 inf / inf = nan；改写成 sigmoid 后没有这个问题。
+    记 e = exp(-2|x|) - 1（用 expm1 计算，x 接近 0 时也精确），则 tanh(|x|) = -e / (2 + e)：
+    不会溢出，也没有两个几乎相等的数相减。
 
     Examples:
         >>> tanh(torch.tensor([-100.0, 0.0, 100.0]))
         tensor([-1.,  0.,  1.])
+        >>> x = torch.tensor([1e-6])
+        >>> torch.allclose(tanh(x), torch.tanh(x), rtol=1e-6, atol=0)
+        True
     """
     require_tensor(x, "x", floating=True)
-    return 2 * sigmoid(2 * x) - 1
+    e = torch.expm1(-2 * x.abs())
+    return torch.sign(x) * (-e / (2 + e))
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:

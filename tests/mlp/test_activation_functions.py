@@ -153,3 +153,11 @@ def test_bad_names_and_ranges():
         plot_activations(x_range=(1.0, -1.0))
     with pytest.raises(TypeError, match="二元组"):
         plot_activations(x_range=[-1.0, 1.0])
+
+
+def test_tanh_is_accurate_relative_to_its_value_near_zero():
+    # 2·sigmoid(2x) - 1 在这里会灾难性抵消：tanh(1e-6) 错 7%，tanh(1e-8) 变成 0
+    x = torch.tensor([1e-8, 1e-6, -1e-6, 1e-3, 0.5, 5.0, -20.0])
+    relative = ((tanh(x) - torch.tanh(x)).abs() / torch.tanh(x).abs()).max().item()
+    assert relative < 1e-6
+    assert torch.equal(torch.sign(tanh(x)), torch.sign(x))
