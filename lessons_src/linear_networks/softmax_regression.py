@@ -30,12 +30,38 @@ __all__ = [
     "evaluate_accuracy",
     "fit",
     "plot_history",
+    "require_scores_and_labels",
     "softmax",
     "train_epoch",
 ]
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def require_scores_and_labels(scores: object, y: object, name: str) -> None:
+    """交叉熵的两个参数：``scores`` 是形状 ``(n, 类别数)`` 的浮点张量，``y`` 是形状 ``(n,)`` 的整数类别下标，
+    每个下标都在 ``[0, 类别数)`` 之内。
+
+    Examples:
+        >>> require_scores_and_labels(torch.zeros(2, 3), torch.tensor([0, 2]), "y_hat")
+        >>> require_scores_and_labels(torch.zeros(2, 3), torch.tensor([0.0, 2.0]), "y_hat")
+        Traceback (most recent call last):
+        ...
+        TypeError: 参数 y 应为整数类别下标（如 torch.int64），实际 dtype 为 torch.float32；可以用 y.long() 转换
+    """
+    require_tensor(scores, name, floating=True)
+    require_tensor(y, "y")
+    if y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        raise TypeError(f"参数 y 应为整数类别下标（如 torch.int64），实际 dtype 为 {y.dtype}；可以用 y.long() 转换")
+    if scores.dim() != 2 or y.shape != scores.shape[:1]:
+        raise ValueError(
+            f"{name} 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(scores.shape)} 和 {tuple(y.shape)}"
+        )
+    if len(y) and (int(y.min()) < 0 or int(y.max()) >= scores.shape[1]):
+        raise ValueError(
+            f"y 中的类别下标应在 [0, {scores.shape[1]}) 之内，实际最小 {int(y.min())}、最大 {int(y.max())}"
+        )
 
 
 # --8<-- [start:softmax]
@@ -68,12 +94,7 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         >>> cross_entropy(y_hat, torch.tensor([0, 2]))
         tensor([2.3026, 0.6931])
     """
-    require_tensor(y_hat, "y_hat", floating=True)
-    require_tensor(y, "y")
-    if y_hat.dim() != 2 or y.shape != y_hat.shape[:1]:
-        raise ValueError(
-            f"y_hat 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}"
-        )
+    require_scores_and_labels(y_hat, y, "y_hat")
     return -torch.log(y_hat[torch.arange(len(y_hat)), y])
 # --8<-- [end:cross_entropy]
 
@@ -90,12 +111,7 @@ def cross_entropy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Te
         >>> cross_entropy_from_logits(torch.tensor([[1000.0, 0.0, -1000.0]]), torch.tensor([2]))
         tensor([2000.])
     """
-    require_tensor(logits, "logits", floating=True)
-    require_tensor(y, "y")
-    if logits.dim() != 2 or y.shape != logits.shape[:1]:
-        raise ValueError(
-            f"logits 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(logits.shape)} 和 {tuple(y.shape)}"
-        )
+    require_scores_and_labels(logits, y, "logits")
     m = logits.max(dim=1, keepdim=True).values
     log_sum_exp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))
     return log_sum_exp - logits[torch.arange(len(logits)), y]

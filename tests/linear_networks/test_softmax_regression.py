@@ -277,6 +277,15 @@ def test_cross_entropy_bad_input(function):
         function(torch.full((2, 2), 0.5), torch.tensor([0, 1, 1]))
     with pytest.raises(ValueError, match="形状应为"):
         function(torch.full((2,), 0.5), torch.tensor([0, 1]))
+    # 浮点标签：PyTorch 自己只会报 IndexError: tensors used as indices must be long, int, byte or bool
+    with pytest.raises(TypeError, match=r"参数 y 应为整数类别下标.*torch.float32.*y.long\(\)"):
+        function(torch.full((2, 2), 0.5), torch.tensor([0.0, 1.0]))
+    with pytest.raises(TypeError, match="整数类别下标"):
+        function(torch.full((2, 2), 0.5), torch.tensor([True, False]))
+    with pytest.raises(ValueError, match=r"\[0, 2\) 之内，实际最小 0、最大 2"):
+        function(torch.full((2, 2), 0.5), torch.tensor([0, 2]))
+    with pytest.raises(ValueError, match="实际最小 -1"):
+        function(torch.full((2, 2), 0.5), torch.tensor([-1, 0]))
 
 
 def test_count_correct_bad_input():
