@@ -31,7 +31,8 @@ from sybil import Document, Example, Region, Sybil
 from sybil.parsers.rest import DocTestParser
 
 from lessons_src._site.cache import PageRun, cache_dir_for, run_pages
-from lessons_src._site.execute import compare_output, format_failure, updated_output
+from lessons_src._site.execute import compare_output, format_failure
+from lessons_src._site.outputs import apply_edits, output_edits
 from lessons_src._site.pages import CodeBlock, LessonPage, SnippetExpander, load_page
 
 # 每个测试进程（以及它启动的 Jupyter 内核和执行页面的进程）只用一个线程，网站构建执行页面时也是这样：
@@ -130,38 +131,12 @@ def evaluate_block(example: Example) -> str | None:
     return None
 
 
-def _indented(text: str, indent: str) -> str:
-    return "".join(f"{indent}{line}" if line.strip() else line for line in text.splitlines(True))
-
-
 def _update_page(path: Path, page: LessonPage, run: PageRun) -> dict[int, str]:
     """按实际输出改写页面上与之不符的 output 块，补上缺少的、删去多余的；返回 代码块序号 → 改了什么。"""
-    edits: list[tuple[int, int, str]] = []
-    updated: dict[int, str] = {}
-    for block, result in zip(page.blocks, run.results):
-        if result.status != "ok":
-            continue
-        shown = block.output
-        stdout = result.stdout if result.stdout.strip() else ""
-        if shown is None:
-            if stdout:
-                fence = f"\n{block.indent}```output\n{_indented(stdout, block.indent)}{block.indent}```\n"
-                edits.append((block.end, block.end, fence))
-                updated[block.index] = f"{page.path}:{block.line}（补上 output 块）"
-        elif not stdout:
-            edits.append((block.end, shown.fence_end, ""))
-            updated[block.index] = f"{page.path}:{shown.line}（删去 output 块：代码不再打印）"
-        elif compare_output(shown.text, stdout, tolerance=shown.tolerance) is not None:
-            new = updated_output(shown.text, stdout, tolerance=shown.tolerance)
-            edits.append((shown.start, shown.end, _indented(new, shown.indent)))
-            updated[block.index] = f"{page.path}:{shown.line}"
-    if not edits:
-        return updated
-    text = page.text
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    path.write_text(text, encoding="utf-8")
-    return updated
+    edits = output_edits(page, run.results)
+    if edits:
+        path.write_text(apply_edits(page.text, list(edits.values())), encoding="utf-8")
+    return {index: edit.what for index, edit in edits.items()}
 
 
 def _setup_page(namespace: dict[str, Any]) -> None:

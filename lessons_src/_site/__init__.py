@@ -3,6 +3,7 @@
 - :mod:`.pages`：读取页面（按网站同样的方式展开代码片段），找出代码块、与之配对的输出块和每行代码的出处；
 - :mod:`.execute`：执行器，像 Jupyter 一样逐块执行一页的代码，收集输出和图，出错时指明位置；比较和改写输出；
 - :mod:`.cache`：在新进程里执行页面，结果按页面代码和它用到的模块缓存；
+- :mod:`.outputs`：把与代码打印的不符的 output 块改成实际输出（网站显示的与 `--update-outputs` 写进页面的相同）；
 - :mod:`.notebook`：把页面转换成 Jupyter 笔记本；
 - :mod:`.lint`：用 ruff 检查页面上的代码块；
 - :mod:`.hooks`：MkDocs 的构建钩子，一个关注点一个文件；:mod:`.registry` 是它们共用的页面信息。

@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page
 from lessons_src._site import registry
 from lessons_src._site.cache import cache_dir_for, project_dependencies, run_pages
 from lessons_src._site.execute import compare_output, format_failure
+from lessons_src._site.outputs import Edit, apply_edits, output_edits
 from lessons_src._site.pages import CodeBlock, LessonPage, SnippetExpander, load_notebook, load_page
 
 log = logging.getLogger("mkdocs.hooks.lessons")
@@ -140,33 +141,16 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     if markdown != built.page.body:
         log.warning(f"{built.page.path}: 页面的 Markdown 在构建中被改动过，无法插入执行结果")
         return None
-    edits: list[tuple[int, int, str]] = []  # (开始, 结束, 新文字)，位置相对正文
-    offset = built.page.body_offset
+    edits: list[Edit] = []  # 位置相对整个文件；图和出错说明紧跟在代码块之后，输出块在它们后面
     for block, result in zip(built.page.blocks, built.run.results):
-        after = block.end - offset
         addition = _figures_markdown(block, built.figures.get(block.index, []))
         if result.status == "error" and result.error is not None:
             addition += _failure_markdown(built.page, block, result)
-        if result.status == "ok":
-            if block.output is not None:
-                shown = block.output
-                if compare_output(shown.text, result.stdout, tolerance=shown.tolerance) is not None:
-                    edits.append((shown.start - offset, shown.end - offset, _indented(result.stdout, shown.indent)))
-            elif result.stdout.strip():
-                addition += _output_fence(result.stdout, block.indent)
         if addition:
-            edits.append((after, after, addition))
-    for start, end, text in sorted(edits, reverse=True):
-        markdown = markdown[:start] + text + markdown[end:]
-    return markdown
-
-
-def _indented(text: str, indent: str) -> str:
-    return "".join(f"{indent}{line}" if line.strip() else line for line in text.rstrip("\n").splitlines(True)) + "\n"
-
-
-def _output_fence(stdout: str, indent: str) -> str:
-    return f"\n{indent}```output\n{_indented(stdout, indent)}{indent}```\n"
+            edits.append(Edit(block.end, block.end, addition))
+    # 与代码打印的不符的输出：网页上显示的就是 pytest --update-outputs 会写进页面的内容
+    edits += output_edits(built.page, built.run.results).values()
+    return apply_edits(markdown, edits, offset=built.page.body_offset)
 
 
 def _figures_markdown(block: CodeBlock, figures: list[tuple[str, str]]) -> str:
