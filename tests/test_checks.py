@@ -1,14 +1,20 @@
 """lessons_src/checks.py 的测试。"""
 
 import math
+import re
 
 import pytest
 import torch
 from torch import nn
 
 from lessons_src.checks import (
+    require_callable,
+    require_choice,
+    require_instance,
     require_int,
     require_module,
+    require_path,
+    require_positive,
     require_positive_int,
     require_range,
     require_real,
@@ -89,3 +95,74 @@ def test_require_range():
         require_range((0, "1"), "x_range")
     with pytest.raises(ValueError, match="应满足 low < high"):
         require_range((1, 1), "x_range")
+
+
+@pytest.mark.parametrize(
+    ("within", "inside", "outside"),
+    [
+        ("[0, 1)", [0, 0.5, 0.999], [1, -0.001]),
+        ("(0, 1)", [0.001, 0.5], [0, 1]),
+        ("[0, 1]", [0, 1], [1.0001, -1]),
+        ("(0, inf)", [1e-9, 1e9], [0, -1]),
+    ],
+)
+def test_require_real_within_interval(within, inside, outside):
+    for value in inside:
+        assert require_real(value, "p", within=within) == float(value)
+    for value in outside:
+        with pytest.raises(ValueError, match=rf"参数 p 应在 {re.escape(within)} 内，实际得到 {float(value)}"):
+            require_real(value, "p", within=within)
+
+
+def test_require_real_interval_spelling_is_checked():
+    with pytest.raises(ValueError, match="区间应写成"):
+        require_real(0.5, "p", within="0..1")
+
+
+def test_what_names_the_meaning():
+    with pytest.raises(ValueError, match=r"^参数 p（暂退概率）应在 \[0, 1\) 内，实际得到 1.0$"):
+        require_real(1, "p", within="[0, 1)", what="暂退概率")
+    with pytest.raises(TypeError, match=r"^参数 n（层数）应为正整数，实际得到 float$"):
+        require_positive_int(2.0, "n", what="层数")
+
+
+def test_require_positive():
+    assert require_positive(2, "lr") == 2.0
+    for value in (0, -1e-3):
+        with pytest.raises(ValueError, match="参数 lr 应为正数"):
+            require_positive(value, "lr")
+    with pytest.raises(TypeError, match="实际得到 bool"):
+        require_positive(True, "lr")
+
+
+def test_require_int_without_minimum():
+    assert require_int(-3, "shift") == -3
+    with pytest.raises(TypeError, match="参数 shift 应为整数，实际得到 bool"):
+        require_int(True, "shift")
+
+
+def test_require_tensor_dims():
+    assert require_tensor(torch.zeros(2, 3), "X", dims=2).shape == (2, 3)
+    assert require_tensor(torch.zeros(1, 1, 2, 2), "X", dims=(2, 4)).dim() == 4
+    with pytest.raises(ValueError, match=r"参数 X 应为 2 维张量，实际形状为 \(3,\)"):
+        require_tensor(torch.zeros(3), "X", dims=2)
+    with pytest.raises(ValueError, match=r"参数 X 应为 2 维或 4 维张量，实际形状为 \(1, 2, 3\)"):
+        require_tensor(torch.zeros(1, 2, 3), "X", dims=(2, 4))
+
+
+def test_require_instance_callable_choice_path(tmp_path):
+    generator = torch.Generator()
+    assert require_instance(generator, "generator", torch.Generator) is generator
+    with pytest.raises(TypeError, match="参数 optimizer 应为 torch.optim.Optimizer，实际得到 Linear"):
+        require_instance(nn.Linear(1, 1), "optimizer", torch.optim.Optimizer)
+    with pytest.raises(TypeError, match="参数 g 应为 torch.Generator 或 None，实际得到 int"):
+        require_instance(3, "g", (torch.Generator, type(None)), label="torch.Generator 或 None")
+    assert require_callable(abs, "function") is abs
+    with pytest.raises(TypeError, match="参数 function 应为可调用的函数，实际得到 int"):
+        require_callable(1, "function")
+    assert require_choice("avg", "mode", ("max", "avg")) == "avg"
+    with pytest.raises(ValueError, match="参数 mode 应为 'max' 或 'avg'，实际得到 'sum'"):
+        require_choice("sum", "mode", ("max", "avg"))
+    assert require_path(tmp_path, "path") == tmp_path
+    with pytest.raises(TypeError, match="参数 path 应为文件路径"):
+        require_path(None, "path")
