@@ -36,8 +36,10 @@ def test_collapsed_includes_are_not_counted(tmp_path):
     module = tmp_path / "lessons_src" / "m.py"
     module.parent.mkdir()
     module.write_text(
-        "# --8<-- [start:shown]\ndef f(x):\n    require_a(x)\n    require_b(x)\n    return x\n# --8<-- [end:shown]\n"
-        "# --8<-- [start:helpers]\ndef require_a(x):\n    if not x:\n        raise ValueError\n# --8<-- [end:helpers]\n",
+        "# --8<-- [start:shown]\ndef f(x):\n    require_a(x)\n    require_b(x)\n    return x\n"
+        "# --8<-- [end:shown]\n"
+        "# --8<-- [start:helpers]\ndef require_a(x):\n    if not x:\n        raise ValueError\n"
+        "# --8<-- [end:helpers]\n",
         "utf-8",
     )
     (tmp_path / "docs").mkdir()

@@ -109,7 +109,8 @@ def _docstring_lines(tree: ast.AST) -> set[int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef) and node.body:
             first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+            value = first.value if isinstance(first, ast.Expr) else None
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
                 lines.update(_span(first))
     return lines
 
@@ -208,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     for item in sorted(stats, key=lambda item: (-len(item.checks), item.module))[: args.worst]:
         print(f"{item.module}:{item.region}: {len(item.checks)}/{len(item.code)} 行检查（{item.share:.0%}）")
     crowded = crowded_functions()
-    print(f"折叠显示的辅助区域 {len(included_regions(collapsed=True))} 个（不计入）；{len(stats)} 个展示的区域，代码 {code} 行，检查 {checks} 行（{checks / code:.1%}）；"
+    print(f"折叠显示的辅助区域 {len(included_regions(collapsed=True))} 个（不计入）；"
+          f"{len(stats)} 个展示的区域，代码 {code} 行，检查 {checks} 行（{checks / code:.1%}）；"
           f"检查多于一行的函数 {len(crowded)} 个")
     return 0
 
