@@ -7,7 +7,7 @@
 - 数：:func:`require_real`（可给 ``minimum`` 或区间 ``within="[0, 1)"``，开闭端照数学写法）、
   :func:`require_positive`、:func:`require_int`（可给 ``minimum``）、:func:`require_positive_int`、
   :func:`require_range`（``(low, high)`` 二元组）；
-- 张量：:func:`require_tensor`（可要求浮点、指定维数 ``dims=2`` 或 ``dims=(2, 4)``）；
+- 张量：:func:`require_tensor`（可要求浮点、指定维数 ``ndim=2`` 或 ``ndim=(2, 4)``）；
 - 其他对象：:func:`require_module`、:func:`require_instance`、:func:`require_callable`、
   :func:`require_choice`、:func:`require_path`。
 
@@ -48,7 +48,7 @@ def _label(name: str, what: str | None) -> str:
 
 
 def require_tensor(
-    value: object, name: str, *, floating: bool = False, dims: int | Sequence[int] | None = None
+    value: object, name: str, *, floating: bool = False, ndim: int | Sequence[int] | None = None
 ) -> torch.Tensor:
     """确认 ``value`` 是 ``torch.Tensor``，并原样返回。
 
@@ -56,7 +56,7 @@ def require_tensor(
         value: 要检查的对象。
         name: 参数名，写进报错信息。
         floating: 为 ``True`` 时还要求浮点类型（求导、激活函数都需要）。
-        dims: 若给出，要求张量的维数是它（一个整数），或是其中之一（整数的序列）。
+        ndim: 若给出，要求张量的维数是它（一个整数），或是其中之一（整数的序列）。
 
     Returns:
         通过检查的张量本身。
@@ -72,7 +72,7 @@ def require_tensor(
         Traceback (most recent call last):
         ...
         TypeError: 参数 x 应为 torch.Tensor，实际得到 list；可以先用 torch.tensor(...) 转换
-        >>> require_tensor(torch.zeros(3), "X", dims=(2, 4))
+        >>> require_tensor(torch.zeros(3), "X", ndim=(2, 4))
         Traceback (most recent call last):
         ...
         ValueError: 参数 X 应为 2 维或 4 维张量，实际形状为 (3,)
@@ -87,8 +87,8 @@ def require_tensor(
             f"参数 {name} 应为浮点张量（如 torch.float32），实际 dtype 为 {value.dtype}；"
             "可以用 x.float() 转换"
         )
-    if dims is not None:
-        allowed = (dims,) if isinstance(dims, int) else tuple(dims)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if value.dim() not in allowed:
             wanted = "或 ".join(f"{d} 维" for d in allowed)
             raise ValueError(f"参数 {name} 应为 {wanted}张量，实际形状为 {tuple(value.shape)}")

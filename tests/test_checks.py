@@ -141,13 +141,13 @@ def test_require_int_without_minimum():
         require_int(True, "shift")
 
 
-def test_require_tensor_dims():
-    assert require_tensor(torch.zeros(2, 3), "X", dims=2).shape == (2, 3)
-    assert require_tensor(torch.zeros(1, 1, 2, 2), "X", dims=(2, 4)).dim() == 4
+def test_require_tensor_ndim():
+    assert require_tensor(torch.zeros(2, 3), "X", ndim=2).shape == (2, 3)
+    assert require_tensor(torch.zeros(1, 1, 2, 2), "X", ndim=(2, 4)).dim() == 4
     with pytest.raises(ValueError, match=r"参数 X 应为 2 维张量，实际形状为 \(3,\)"):
-        require_tensor(torch.zeros(3), "X", dims=2)
+        require_tensor(torch.zeros(3), "X", ndim=2)
     with pytest.raises(ValueError, match=r"参数 X 应为 2 维或 4 维张量，实际形状为 \(1, 2, 3\)"):
-        require_tensor(torch.zeros(1, 2, 3), "X", dims=(2, 4))
+        require_tensor(torch.zeros(1, 2, 3), "X", ndim=(2, 4))
 
 
 def test_require_instance_callable_choice_path(tmp_path):
