@@ -10,10 +10,41 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_instance, require_positive_int, require_real, require_tensor
 from lessons_src.mlp.activation_functions import relu
 
 __all__ = ["MLPScratch", "count_parameters", "mlp_forward"]
+
+
+def check_mlp_forward_args(X: object, W1: object, b1: object, W2: object, b2: object) -> None:
+    """检查 :func:`mlp_forward` 的参数：五个浮点张量，``X``、``W1``、``W2`` 为二维，``b1``、``b2`` 为一维，
+    形状为 ``X (n, d)``、``W1 (d, h)``、``b1 (h,)``、``W2 (h, q)``、``b2 (q,)``。"""
+    tensors = {"X": X, "W1": W1, "b1": b1, "W2": W2, "b2": b2}
+    for name, value in tensors.items():
+        require_tensor(value, name, floating=True)
+    shapes = {name: tuple(value.shape) for name, value in tensors.items()}
+    if [len(shape) for shape in shapes.values()] != [2, 2, 1, 2, 1]:
+        raise ValueError(f"X、W1、W2 应为二维张量，b1、b2 应为一维张量，实际形状为 {list(shapes.values())}")
+    d, h, q = W1.shape[0], W1.shape[1], W2.shape[1]
+    if (X.shape[1], b1.shape[0], W2.shape[0], b2.shape[0]) != (d, h, h, q):
+        raise ValueError(
+            "形状不匹配：应为 X (n, d)、W1 (d, h)、b1 (h,)、W2 (h, q)、b2 (q,)，实际为 "
+            + "、".join(f"{name} {shape}" for name, shape in shapes.items())
+        )
+
+
+def check_mlp_scratch_init_args(num_inputs: object, num_hiddens: object, num_outputs: object, sigma: object) -> float:
+    """检查 :class:`MLPScratch` 的构造参数：三个正整数和一个非负的标准差，返回 ``float(sigma)``。"""
+    for name, value in (("num_inputs", num_inputs), ("num_hiddens", num_hiddens), ("num_outputs", num_outputs)):
+        require_positive_int(value, name)
+    return require_real(sigma, "sigma", minimum=0.0)
+
+
+def check_mlp_scratch_forward_args(X: object, num_inputs: int) -> None:
+    """检查 :class:`MLPScratch` 的输入：浮点张量，每个样本（第 0 维的一项）恰有 ``num_inputs`` 个元素。"""
+    require_tensor(X, "X", floating=True)
+    if X.dim() == 0 or X[0].numel() != num_inputs:
+        raise ValueError(f"每个样本应有 num_inputs={num_inputs} 个元素，实际输入形状为 {tuple(X.shape)}")
 
 
 # --8<-- [start:mlp_forward]
@@ -32,18 +63,7 @@ def mlp_forward(
         >>> mlp_forward(X, W1, b1, W2, b2).squeeze(1)  # 异或（XOR）
         tensor([0., 1., 1., 0.])
     """
-    for value, name in ((X, "X"), (W1, "W1"), (b1, "b1"), (W2, "W2"), (b2, "b2")):
-        require_tensor(value, name, floating=True)
-    if X.dim() != 2 or W1.dim() != 2 or W2.dim() != 2 or b1.dim() != 1 or b2.dim() != 1:
-        raise ValueError("X、W1、W2 应为二维张量，b1、b2 应为一维张量，实际形状为 "
-                         f"{[tuple(t.shape) for t in (X, W1, b1, W2, b2)]}")
-    if X.shape[1] != W1.shape[0] or W1.shape[1] != b1.shape[0] or W1.shape[1] != W2.shape[0] \
-            or W2.shape[1] != b2.shape[0]:
-        raise ValueError(
-            "形状不匹配：应为 X (n, d)、W1 (d, h)、b1 (h,)、W2 (h, q)、b2 (q,)，实际为 "
-            f"X {tuple(X.shape)}、W1 {tuple(W1.shape)}、b1 {tuple(b1.shape)}、"
-            f"W2 {tuple(W2.shape)}、b2 {tuple(b2.shape)}"
-        )
+    check_mlp_forward_args(X, W1, b1, W2, b2)
     H = relu(X @ W1 + b1)  # 隐藏层输出，形状 (n, h)
     return H @ W2 + b2  # 输出层，形状 (n, q)
 # --8<-- [end:mlp_forward]
@@ -68,11 +88,7 @@ class MLPScratch(nn.Module):
 
     def __init__(self, num_inputs: int, num_hiddens: int, num_outputs: int, *, sigma: float = 0.1) -> None:
         super().__init__()
-        sizes = {"num_inputs": num_inputs, "num_hiddens": num_hiddens, "num_outputs": num_outputs}
-        for name, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(f"参数 {name} 应为正整数，实际得到 {value!r}")
-        sigma = require_real(sigma, "sigma", minimum=0.0)
+        sigma = check_mlp_scratch_init_args(num_inputs, num_hiddens, num_outputs, sigma)
         self.num_inputs = num_inputs
         self.W1 = nn.Parameter(torch.randn(num_inputs, num_hiddens) * sigma)
         self.b1 = nn.Parameter(torch.zeros(num_hiddens))
@@ -80,9 +96,7 @@ class MLPScratch(nn.Module):
         self.b2 = nn.Parameter(torch.zeros(num_outputs))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_tensor(X, "X", floating=True)
-        if X.dim() == 0 or X[0].numel() != self.num_inputs:
-            raise ValueError(f"每个样本应有 num_inputs={self.num_inputs} 个元素，实际输入形状为 {tuple(X.shape)}")
+        check_mlp_scratch_forward_args(X, self.num_inputs)
         X = X.reshape(-1, self.num_inputs)  # 展平：(n, 1, 8, 8) -> (n, 64)
         return mlp_forward(X, self.W1, self.b1, self.W2, self.b2)
 # --8<-- [end:MLPScratch]
@@ -95,6 +109,5 @@ def count_parameters(model: nn.Module) -> int:
         >>> count_parameters(nn.Linear(64, 10))
         650
     """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"参数 model 应为 nn.Module，实际得到 {type(model).__name__}")
+    require_instance(model, "model", nn.Module)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -123,9 +123,11 @@ def test_forward_rejects_bad_inputs():
         mlp_forward(X, W1, b1, W2, torch.randn(3))
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, "8", True])
-def test_scratch_model_rejects_bad_sizes(bad):
-    with pytest.raises(ValueError, match="参数 num_hiddens 应为正整数"):
+@pytest.mark.parametrize(
+    ("bad", "error"), [(0, ValueError), (-1, ValueError), (2.5, TypeError), ("8", TypeError), (True, TypeError)]
+)
+def test_scratch_model_rejects_bad_sizes(bad, error):
+    with pytest.raises(error, match="参数 num_hiddens 应为正整数"):
         MLPScratch(4, bad, 2)
 
 
