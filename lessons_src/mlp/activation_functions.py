@@ -44,6 +44,8 @@ def sigmoid(x: torch.Tensor) -> torch.Tensor:
 def sigmoid_grad(x: torch.Tensor) -> torch.Tensor:
     """sigmoid 的导数 sigmoid(x) * (1 - sigmoid(x))，最大值 0.25 在 x = 0 处取得。
 
+    为了能单独调用，这里接收 ``x`` 并重新算一次 sigmoid(x)；自动求导则直接用前向传播保存的输出。
+
     Examples:
         >>> sigmoid_grad(torch.tensor([0.0]))
         tensor([0.2500])
@@ -73,7 +75,7 @@ def tanh(x: torch.Tensor) -> torch.Tensor:
 
 
 def tanh_grad(x: torch.Tensor) -> torch.Tensor:
-    """tanh 的导数 1 - tanh(x)^2，最大值 1 在 x = 0 处取得。
+    """tanh 的导数 1 - tanh(x)^2，最大值 1 在 x = 0 处取得（与 :func:`sigmoid_grad` 一样重新算一次 tanh(x)）。
 
     Examples:
         >>> tanh_grad(torch.tensor([0.0]))
@@ -108,8 +110,9 @@ def relu_grad(x: torch.Tensor) -> torch.Tensor:
 # --8<-- [end:relu]
 
 
-# --8<-- [start:leaky_relu]
-def _check_slope(negative_slope: float) -> float:
+def check_leaky_relu_args(x: object, negative_slope: object) -> float:
+    """检查 :func:`leaky_relu` 和 :func:`leaky_relu_grad` 的参数：``x`` 是浮点张量，斜率在 [0, 1) 内；返回斜率。"""
+    require_tensor(x, "x", floating=True)
     slope = require_real(negative_slope, "negative_slope", minimum=0.0)
     if slope >= 1:
         raise ValueError(
@@ -119,6 +122,7 @@ def _check_slope(negative_slope: float) -> float:
     return slope
 
 
+# --8<-- [start:leaky_relu]
 def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
     """Leaky ReLU：x > 0 时为 x，否则为 negative_slope * x。
 
@@ -126,8 +130,7 @@ def leaky_relu(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tensor:
         >>> leaky_relu(torch.tensor([-2.0, 0.0, 3.0]), negative_slope=0.1)
         tensor([-0.2000,  0.0000,  3.0000])
     """
-    require_tensor(x, "x", floating=True)
-    slope = _check_slope(negative_slope)
+    slope = check_leaky_relu_args(x, negative_slope)
     return torch.where(x > 0, x, slope * x)
 
 
@@ -138,8 +141,7 @@ def leaky_relu_grad(x: torch.Tensor, negative_slope: float = 0.01) -> torch.Tens
         >>> leaky_relu_grad(torch.tensor([-2.0, 0.0, 3.0]), negative_slope=0.1)
         tensor([0.1000, 0.1000, 1.0000])
     """
-    require_tensor(x, "x", floating=True)
-    slope = _check_slope(negative_slope)
+    slope = check_leaky_relu_args(x, negative_slope)
     return torch.where(x > 0, torch.ones_like(x), torch.full_like(x, slope))
 # --8<-- [end:leaky_relu]
 
