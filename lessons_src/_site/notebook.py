@@ -2,6 +2,9 @@
 
 输入是 :func:`lessons_src._site.pages.load_page` 读出的页面。写在页面上的 ``output``
 块不进笔记本（读者运行后自己会看到输出）；构建时执行得到的输出和图作为单元的输出附上。
+
+有练习的页面生成两本笔记本：课程笔记本（``answers=False``）里只有题目，每道题的参考答案换成一个空的代码单元，
+读者先自己做；“附参考答案”的笔记本（``answers=True``）是完整的一页，从头运行到尾与网页相同。
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import nbformat
 
 from lessons_src._site.execute import BlockResult
+from lessons_src._site.exercises import answer_spans
 from lessons_src._site.pages import LessonPage, scan_fences
 
 __all__ = ["absolute_links", "markdown_for_notebook", "notebook_outputs", "page_to_notebook"]
@@ -108,6 +112,8 @@ def page_to_notebook(
     results: Sequence[BlockResult] | None = None,
     site_url: str | None = None,
     page_path: str | None = None,
+    answers: bool = True,
+    answers_notebook: str | None = None,
 ) -> nbformat.NotebookNode:
     """把页面转换成笔记本：文字成为 Markdown 单元，``page.blocks`` 成为代码单元。
 
@@ -118,6 +124,8 @@ def page_to_notebook(
         results: 构建时执行得到的结果，与页面上的代码块一一对应；给出时作为单元的输出。
         site_url: 网站根地址；与 ``page_path`` 一起给出时，文字中的相对链接改成网站上的绝对地址。
         page_path: 页面在 docs/ 中的路径。
+        answers: 为 ``False`` 时去掉练习的参考答案（连同其中的代码块），每道题后面留一个空的代码单元。
+        answers_notebook: 附参考答案的笔记本的文件名，写进开头的说明。
     """
     text = page.expanded
     fences = [fence for fence in scan_fences(text) if fence.language in ("python", "output")]
@@ -126,10 +134,16 @@ def page_to_notebook(
     if results is not None and len(results) != len(page.blocks):
         raise ValueError(f"执行结果有 {len(results)} 个，页面却有 {len(page.blocks)} 个 python 代码块")
 
+    spans = answer_spans(text)
     intro = f"本笔记本由网页《{title}》生成，代码与网页上完全相同。"
     if source_url:
         intro += f"网页地址：<{source_url}>。"
     intro += "运行前请先安装本指南的课程代码包 `lessons_src`（见网站的“安装”一页）。"
+    if spans and not answers:
+        intro += "末尾的练习没有附答案，每道题后面留了一个空的代码单元"
+        intro += f"；参考答案在另一本笔记本 `{answers_notebook}` 里。" if answers_notebook else "。"
+    elif spans:
+        intro += "这一本附有练习的参考答案（在每道题的“参考答案”之后）。"
     cells: list[dict[str, Any]] = [_markdown_cell(intro)]
 
     def add_markdown(chunk: str) -> None:
@@ -139,14 +153,23 @@ def page_to_notebook(
         if converted.strip():
             cells.append(_markdown_cell(converted))
 
-    position = 0
-    blocks = iter(page.blocks)
-    for fence in fences:
-        add_markdown(text[position : fence.start])
-        position = fence.end
+    python_fences = [fence for fence in fences if fence.language == "python"]
+    block_at = {fence.start: block for fence, block in zip(python_fences, page.blocks)}
+    hidden = [] if answers else spans
+    events = [(fence.start, fence.end, fence) for fence in fences
+              if not any(start <= fence.start < end for start, end in hidden)]
+    events += [(start, end, None) for start, end in hidden]
+    position = removed = 0
+    for start, end, fence in sorted(events, key=lambda event: event[0]):
+        add_markdown(text[position:start])
+        position = end
+        if fence is None:  # 去掉的参考答案：留一个空单元给读者
+            removed += 1
+            cells.append(_code_cell(f"# 练习 {removed}：在这里写你的答案", None, count=0))
+            continue
         if fence.language == "output":
             continue
-        block = next(blocks)
+        block = block_at[fence.start]
         result = results[block.index] if results is not None else None
         cells.append(_code_cell(block.source.rstrip("\n"), result, count=block.index + 1))
     add_markdown(text[position:])

@@ -1,7 +1,8 @@
 """每个课程页面都可以下载成 Jupyter 笔记本；docs/ 中的笔记本页面带着构建时的执行结果渲染。
 
 - 课程页面：笔记本（``<页面名>.ipynb``）由 :func:`lessons_src._site.notebook.page_to_notebook` 生成，
-  代码单元就是页面上的代码块，输出是构建时执行的结果；页面标题下方放一个下载按钮；
+  代码单元就是页面上的代码块，输出是构建时执行的结果；页面标题下方放一个下载按钮。有练习的页面另有一本
+  附参考答案的笔记本（``<页面名>-answers.ipynb``），课程笔记本里只有题目，读者先自己做；
 - docs/ 中的笔记本页面（由 mkdocs-jupyter 渲染）：仓库里的笔记本不保存输出，这里把带输出的副本写进缓存目录，
   mkdocs-jupyter 读到的是副本；它在页面里插入的第三方脚本（MathJax、Mermaid 的 CDN 地址）被去掉，
   公式统一由网站自带的 KaTeX 渲染。
@@ -20,6 +21,7 @@ from mkdocs.structure.pages import Page
 
 from lessons_src._site import registry
 from lessons_src._site.cache import cache_dir_for
+from lessons_src._site.exercises import answer_spans
 from lessons_src._site.notebook import notebook_outputs, page_to_notebook
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -39,12 +41,13 @@ def on_files(files: Files, *, config: MkDocsConfig) -> Files:
         src = Path(file.src_uri)
         folder = "" if str(src.parent) == "." else f"{src.parent.as_posix()}/"
         title = built.page.meta.get("title") or _first_heading(built.page.expanded) or src.stem
-        notebook = page_to_notebook(
-            built.page, title=title, source_url=site_url + file.url if site_url else None,
-            results=built.run.results, site_url=site_url, page_path=file.src_uri,
-        )
-        content = nbformat.v4.nbjson.writes(notebook)  # 不再校验：page_to_notebook 的输出由测试校验
-        files.append(File.generated(config, f"{folder}{src.stem}.ipynb", content=content))
+        common = dict(title=title, source_url=site_url + file.url if site_url else None,
+                      results=built.run.results, site_url=site_url, page_path=file.src_uri)
+        names = _notebook_names(built)
+        for name, answers in names:
+            notebook = page_to_notebook(built.page, answers=answers, answers_notebook=names[-1][0], **common)
+            content = nbformat.v4.nbjson.writes(notebook)  # 不再校验：page_to_notebook 的输出由测试校验
+            files.append(File.generated(config, f"{folder}{name}", content=content))
     return files
 
 
@@ -63,6 +66,14 @@ def _use_executed_copy(built: registry.BuiltPage, config: MkDocsConfig) -> None:
     file.abs_src_path = str(copy)
 
 
+def _notebook_names(built: registry.BuiltPage) -> list[tuple[str, bool]]:
+    """一页的笔记本 ``[(文件名, 是否附参考答案)]``：没有练习答案的页面只有一本（完整的一页）。"""
+    stem = Path(built.file.src_uri).stem
+    if not answer_spans(built.page.expanded):
+        return [(f"{stem}.ipynb", True)]
+    return [(f"{stem}.ipynb", False), (f"{stem}-answers.ipynb", True)]
+
+
 def _first_heading(text: str) -> str | None:
     match = re.search(r"^#\s+(.+?)\s*$", text, re.MULTILINE)
     return match.group(1) if match else None
@@ -72,11 +83,13 @@ def on_page_markdown(markdown: str, *, page: Page, config: MkDocsConfig, files: 
     built = registry.pages.get(page.file.src_uri)
     if built is None or built.notebook:
         return None
-    name = f"{Path(page.file.src_uri).stem}.ipynb"
-    button = (
-        f"[:material-notebook-outline: 下载本页的 Jupyter 笔记本]({name})"
-        f'{{ .md-button .lesson-notebook download="{name}" }}\n'
-    )
+    button = ""
+    for name, answers in _notebook_names(built):
+        label = "下载附参考答案的笔记本" if answers and name.endswith("-answers.ipynb") else "下载本页的 Jupyter 笔记本"
+        button += (
+            f"[:material-notebook-outline: {label}]({name})"
+            f'{{ .md-button .lesson-notebook download="{name}" }}\n'
+        )
     match = re.search(r"^#\s+.+$", markdown, re.MULTILINE)
     if match is None:
         return button + "\n" + markdown
