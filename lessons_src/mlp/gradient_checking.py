@@ -1,6 +1,6 @@
 """梯度检验：用数值差分检查反向传播的实现。
 
-对应页面 ``docs/mlp/gradient-checking.md``。:func:`gradient_check` 对每个参数的每个元素做双边差分，
+对应页面 ``docs/mlp/gradient-checking.md``。:func:`gradient_check` 对每个参数的每个元素做中心差分，
 再与解析梯度比较，返回相对误差；页面用它检查 ``backprop.py`` 中手写的反向传播，
 以及一个故意写错的版本。
 """
@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 
 import torch
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_callable, require_positive, require_real, require_tensor
 from lessons_src.mlp.backprop import backward, binary_cross_entropy, forward
 
 __all__ = [
@@ -22,21 +22,18 @@ __all__ = [
     "forward_difference",
     "gradient_check",
     "judge",
-    "numerical_gradient",
+    "numerical_grads",
     "relative_error",
 ]
 
 
+def check_difference_args(f: object, x: object, eps: object) -> tuple[float, float]:
+    """检查差分的参数：``f`` 可调用，``x`` 是实数，步长 ``eps`` 是正数；返回 ``(float(x), float(eps))``。"""
+    require_callable(f, "f")
+    return require_real(x, "x"), require_positive(eps, "eps", what="步长")
+
+
 # --8<-- [start:differences]
-def _check_step(f: object, eps: object) -> float:
-    if not callable(f):
-        raise TypeError(f"参数 f 应为函数，实际得到 {type(f).__name__}")
-    eps = require_real(eps, "eps", minimum=0.0)
-    if eps == 0:
-        raise ValueError("参数 eps 应为正数，实际得到 0")
-    return eps
-
-
 def forward_difference(f: Callable[[float], float], x: float, eps: float) -> float:
     """单边差分 (f(x + eps) - f(x)) / eps，误差为 O(eps)。
 
@@ -44,20 +41,28 @@ def forward_difference(f: Callable[[float], float], x: float, eps: float) -> flo
         >>> round(forward_difference(lambda x: x**3, 1.0, 1e-3), 9)  # 真值 3，误差 3·eps + eps²
         3.003001
     """
-    eps, x = _check_step(f, eps), require_real(x, "x")
+    x, eps = check_difference_args(f, x, eps)
     return (f(x + eps) - f(x)) / eps
 
 
 def central_difference(f: Callable[[float], float], x: float, eps: float) -> float:
-    """双边差分 (f(x + eps) - f(x - eps)) / (2 eps)，误差为 O(eps²)。
+    """中心差分 (f(x + eps) - f(x - eps)) / (2 eps)，误差为 O(eps²)。
 
     Examples:
         >>> round(central_difference(lambda x: x**3, 1.0, 1e-3), 9)  # 真值 3，误差 eps²
         3.000001
     """
-    eps, x = _check_step(f, eps), require_real(x, "x")
+    x, eps = check_difference_args(f, x, eps)
     return (f(x + eps) - f(x - eps)) / (2 * eps)
 # --8<-- [end:differences]
+
+
+def check_relative_error_args(approx: object, exact: object) -> None:
+    """检查 :func:`relative_error` 的参数：两个形状相同的浮点张量。"""
+    require_tensor(approx, "approx", floating=True)
+    require_tensor(exact, "exact", floating=True)
+    if approx.shape != exact.shape:
+        raise ValueError(f"approx 与 exact 的形状应相同，实际为 {tuple(approx.shape)} 和 {tuple(exact.shape)}")
 
 
 # --8<-- [start:relative_error]
@@ -70,10 +75,7 @@ def relative_error(approx: torch.Tensor, exact: torch.Tensor) -> float:
         >>> relative_error(torch.tensor([1.0, 0.0]), torch.tensor([-1.0, 0.0]))
         1.0
     """
-    require_tensor(approx, "approx", floating=True)
-    require_tensor(exact, "exact", floating=True)
-    if approx.shape != exact.shape:
-        raise ValueError(f"approx 与 exact 的形状应相同，实际为 {tuple(approx.shape)} 和 {tuple(exact.shape)}")
+    check_relative_error_args(approx, exact)
     denominator = (torch.linalg.norm(approx) + torch.linalg.norm(exact)).item()
     if denominator == 0:
         return 0.0
@@ -81,8 +83,8 @@ def relative_error(approx: torch.Tensor, exact: torch.Tensor) -> float:
 # --8<-- [end:relative_error]
 
 
-# --8<-- [start:gradient_check]
-def _check_tensors(tensors: object, what: str, names: list[str] | None = None) -> list[str]:
+def check_param_dict(tensors: object, what: str, names: list[str] | None = None) -> list[str]:
+    """检查“参数名 → 浮点张量”的非空字典；给出 ``names`` 时还要求键与它相同。返回键的列表。"""
     if not isinstance(tensors, Mapping) or len(tensors) == 0:
         raise TypeError(f"参数 {what} 应为非空字典（参数名 → 张量），实际得到 {type(tensors).__name__}")
     if names is not None and sorted(tensors) != sorted(names):
@@ -92,21 +94,50 @@ def _check_tensors(tensors: object, what: str, names: list[str] | None = None) -
     return list(tensors)
 
 
-def numerical_gradient(
+def check_numerical_grads_args(f: object, params: object, eps: object) -> tuple[list[str], float]:
+    """检查 :func:`numerical_grads` 的参数：``f`` 可调用，``params`` 是参数字典，``eps`` 是正数。
+
+    Returns:
+        ``(参数名的列表, float(eps))``。
+    """
+    require_callable(f, "f")
+    return check_param_dict(params, "params"), require_positive(eps, "eps", what="步长")
+
+
+def check_gradient_check_args(params: object, analytic_grads: object) -> list[str]:
+    """检查 :func:`gradient_check` 的参数：两个同键的字典，参数都是 float64，梯度与参数形状相同；返回参数名。"""
+    names = check_param_dict(params, "params")
+    check_param_dict(analytic_grads, "analytic_grads", names)
+    for name in names:
+        if params[name].dtype != torch.float64:
+            raise ValueError(
+                f"梯度检验应在 float64 下进行，params['{name}'] 的 dtype 为 {params[name].dtype}；"
+                "float32 的舍入误差与 eps 同一量级，请先用 .double() 转换"
+            )
+        if analytic_grads[name].shape != params[name].shape:
+            raise ValueError(
+                f"analytic_grads['{name}'] 的形状应与参数相同 {tuple(params[name].shape)}，"
+                f"实际为 {tuple(analytic_grads[name].shape)}"
+            )
+    return names
+
+
+# --8<-- [start:gradient_check]
+def numerical_grads(
     f: Callable[[dict[str, torch.Tensor]], torch.Tensor], params: dict[str, torch.Tensor], eps: float = 1e-7
 ) -> dict[str, torch.Tensor]:
-    """对 ``params`` 的每个元素 θ_i 做双边差分，估计 ∂f/∂θ_i。
+    """对 ``params`` 的每个元素 θ_i 做中心差分，估计 ∂f/∂θ_i，返回与 ``params`` 同键的梯度字典。
 
     ``f`` 接收参数字典、返回标量。``params`` 本身不会被修改（在副本上扰动）。
-    共需调用 ``f`` 2 × (参数总数) 次。
+    共需调用 ``f`` 2 × (参数总数) 次。它是“预备知识·微积分”一页
+    :func:`lessons_src.preliminaries.calculus.numerical_gradient`（向量 → 梯度）的参数字典版本。
 
     Examples:
         >>> w = {"w": torch.tensor([1.0, -2.0], dtype=torch.float64)}
-        >>> numerical_gradient(lambda p: (p["w"] ** 2).sum(), w)["w"]  # 真值 2w
+        >>> numerical_grads(lambda p: (p["w"] ** 2).sum(), w)["w"]  # 真值 2w
         tensor([ 2.0000, -4.0000], dtype=torch.float64)
     """
-    eps = _check_step(f, eps)
-    names = _check_tensors(params, "params")
+    names, eps = check_numerical_grads_args(f, params, eps)
     theta = {name: params[name].detach().clone(memory_format=torch.contiguous_format) for name in names}
     grads = {}
     for name, value in theta.items():
@@ -139,20 +170,8 @@ def gradient_check(
         >>> gradient_check(lambda p: (p["w"] ** 2).sum(), w, {"w": 2 * w["w"]}) < 1e-7
         True
     """
-    names = _check_tensors(params, "params")
-    _check_tensors(analytic_grads, "analytic_grads", names)
-    for name in names:
-        if params[name].dtype != torch.float64:
-            raise ValueError(
-                f"梯度检验应在 float64 下进行，params['{name}'] 的 dtype 为 {params[name].dtype}；"
-                "float32 的舍入误差与 eps 同一量级，请先用 .double() 转换"
-            )
-        if analytic_grads[name].shape != params[name].shape:
-            raise ValueError(
-                f"analytic_grads['{name}'] 的形状应与参数相同 {tuple(params[name].shape)}，"
-                f"实际为 {tuple(analytic_grads[name].shape)}"
-            )
-    approx = numerical_gradient(f, params, eps)
+    names = check_gradient_check_args(params, analytic_grads)
+    approx = numerical_grads(f, params, eps)
 
     def flatten(grads: dict[str, torch.Tensor]) -> torch.Tensor:
         return torch.cat([grads[name].detach().reshape(-1).double() for name in names])
