@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset, random_
 from lessons_src.checks import (
     require_int,
     require_module,
+    require_positive,
     require_positive_int,
     require_real,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "cross_validate",
     "kfold_subsets",
     "split_dataset",
+    "stack_samples",
     "standardize",
     "stratified_split",
     "train_and_evaluate",
@@ -39,8 +41,7 @@ __all__ = [
 ]
 
 
-# --8<-- [start:checks]
-def _require_dataset(dataset: object, name: str = "dataset") -> int:
+def check_dataset(dataset: object, name: str = "dataset") -> int:
     """确认 ``dataset`` 是可以按下标取样本、长度大于 0 的数据集，返回它的长度。"""
     if not (hasattr(dataset, "__len__") and hasattr(dataset, "__getitem__")):
         raise TypeError(
@@ -53,8 +54,8 @@ def _require_dataset(dataset: object, name: str = "dataset") -> int:
     return n
 
 
-def _labels_array(labels: object, n: int, name: str) -> np.ndarray:
-    """把类别标签转换成长度为 ``n`` 的一维 NumPy 数组。"""
+def labels_array(labels: object, n: int, name: str) -> np.ndarray:
+    """把类别标签转换成长度为 ``n`` 的一维 NumPy 数组，类型或长度不对时报错。"""
     if isinstance(labels, torch.Tensor):
         array = labels.detach().cpu().numpy()
     elif isinstance(labels, (np.ndarray, Sequence)) and not isinstance(labels, (str, bytes)):
@@ -70,20 +71,31 @@ def _labels_array(labels: object, n: int, name: str) -> np.ndarray:
     return array
 
 
-def _require_fraction(value: object, name: str) -> float:
-    fraction = require_real(value, name)
-    if not 0 < fraction < 1:
-        raise ValueError(f"参数 {name} 应在 (0, 1) 之间，实际得到 {fraction}")
-    return fraction
-
-
-def _stack(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    """把数据集中的 ``(X, y)`` 样本逐个取出，堆叠成两个张量。"""
-    samples = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    if not all(isinstance(s, (tuple, list)) and len(s) == 2 and isinstance(s[0], torch.Tensor) for s in samples):
-        raise TypeError("数据集的每个样本应为 (特征张量, 标签) 二元组")
-    return torch.stack([s[0] for s in samples]), torch.stack([torch.as_tensor(s[1]) for s in samples])
-# --8<-- [end:checks]
+def check_split_dataset_args(dataset: object, lengths: object, seed: object) -> list[int] | list[float]:
+    """检查 :func:`split_dataset` 的参数：非空数据集；``lengths`` 全是样本数（非负整数、和为数据集长度）
+    或全是比例（(0, 1] 中的小数、和为 1）；``seed`` 是非负整数。返回转换成 ``int`` 或 ``float`` 的 ``lengths``。
+    """
+    n = check_dataset(dataset)
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Sequence) or len(lengths) < 2:
+        raise TypeError(f"参数 lengths 应为至少两个数的列表（样本数或比例），实际得到 {lengths!r}")
+    if all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in lengths):
+        counts = [int(x) for x in lengths]
+        if min(counts) < 0 or sum(counts) != n:
+            raise ValueError(
+                f"lengths 中的样本数应为非负整数且总和等于数据集长度 {n}，实际为 {counts}（和为 {sum(counts)}）"
+            )
+        checked: list[int] | list[float] = counts
+    elif all(isinstance(x, float) for x in lengths):
+        fractions = [float(x) for x in lengths]
+        if not all(0 < x <= 1 for x in fractions) or not math.isclose(sum(fractions), 1.0, abs_tol=1e-9):
+            raise ValueError(
+                f"lengths 中的比例应在 (0, 1] 之间且总和为 1，实际为 {fractions}（和为 {sum(fractions)}）"
+            )
+        checked = fractions
+    else:
+        raise TypeError(f"lengths 应全部是整数（样本数）或全部是小数（比例），不能混用，实际为 {list(lengths)!r}")
+    require_int(seed, "seed", minimum=0)
+    return checked
 
 
 # --8<-- [start:split_dataset]
@@ -106,24 +118,20 @@ def split_dataset(dataset: Dataset, lengths: Sequence[int | float], *, seed: int
         >>> sorted(train.indices + valid.indices) == list(range(10))
         True
     """
-    n = _require_dataset(dataset)
-    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Sequence) or len(lengths) < 2:
-        raise TypeError(f"参数 lengths 应为至少两个数的列表（样本数或比例），实际得到 {lengths!r}")
-    if all(isinstance(x, numbers.Integral) and not isinstance(x, bool) for x in lengths):
-        lengths = [int(x) for x in lengths]
-        if min(lengths) < 0 or sum(lengths) != n:
-            raise ValueError(
-                f"lengths 中的样本数应为非负整数且总和等于数据集长度 {n}，实际为 {lengths}（和为 {sum(lengths)}）"
-            )
-    elif all(isinstance(x, float) for x in lengths):
-        lengths = [float(x) for x in lengths]
-        if not all(0 < x <= 1 for x in lengths) or not math.isclose(sum(lengths), 1.0, abs_tol=1e-9):
-            raise ValueError(f"lengths 中的比例应在 (0, 1] 之间且总和为 1，实际为 {lengths}（和为 {sum(lengths)}）")
-    else:
-        raise TypeError(f"lengths 应全部是整数（样本数）或全部是小数（比例），不能混用，实际为 {list(lengths)!r}")
-    require_int(seed, "seed", minimum=0)
+    lengths = check_split_dataset_args(dataset, lengths, seed)
     return random_split(dataset, lengths, generator=torch.Generator().manual_seed(seed))
 # --8<-- [end:split_dataset]
+
+
+def check_stratified_split_args(dataset: object, labels: object, test_fraction: object, seed: object) -> np.ndarray:
+    """检查 :func:`stratified_split` 的参数：非空数据集、每个样本一个标签、比例在 (0, 1) 内、种子是非负整数。
+
+    返回标签的一维 NumPy 数组。
+    """
+    y = labels_array(labels, check_dataset(dataset), "labels")
+    require_real(test_fraction, "test_fraction", within="(0, 1)")
+    require_int(seed, "seed", minimum=0)
+    return y
 
 
 # --8<-- [start:stratified_split]
@@ -146,13 +154,31 @@ def stratified_split(
     """
     from sklearn.model_selection import train_test_split
 
-    n = _require_dataset(dataset)
-    y = _labels_array(labels, n, "labels")
-    fraction = _require_fraction(test_fraction, "test_fraction")
-    require_int(seed, "seed", minimum=0)
-    first, second = train_test_split(np.arange(n), test_size=fraction, random_state=seed, stratify=y)
+    y = check_stratified_split_args(dataset, labels, test_fraction, seed)
+    indices = np.arange(len(dataset))
+    first, second = train_test_split(indices, test_size=test_fraction, random_state=seed, stratify=y)
     return Subset(dataset, first.tolist()), Subset(dataset, second.tolist())
 # --8<-- [end:stratified_split]
+
+
+def check_kfold_subsets_args(dataset: object, k: object, seed: object, stratify: object) -> np.ndarray | None:
+    """检查 :func:`kfold_subsets` 的参数：非空数据集；``2 <= k <= 样本数``；种子是非负整数；
+    给出 ``stratify`` 时每个样本一个标签，且每个类别至少有 ``k`` 个样本（每一折都要分到它）。
+
+    返回标签的一维 NumPy 数组（``stratify`` 为 ``None`` 时返回 ``None``）。
+    """
+    n = check_dataset(dataset)
+    require_int(k, "k", minimum=2)
+    if k > n:
+        raise ValueError(f"折数 k={k} 不能超过样本数 {n}：每一折至少要有一个验证样本")
+    require_int(seed, "seed", minimum=0)
+    if stratify is None:
+        return None
+    y = labels_array(stratify, n, "stratify")
+    _, counts = np.unique(y, return_counts=True)
+    if counts.min() < k:
+        raise ValueError(f"分层 K 折要求每个类别至少有 k={k} 个样本，最少的类别只有 {counts.min()} 个")
+    return y
 
 
 # --8<-- [start:kfold_subsets]
@@ -179,24 +205,36 @@ def kfold_subsets(
     """
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    n = _require_dataset(dataset)
-    require_int(k, "k", minimum=2)
-    if k > n:
-        raise ValueError(f"折数 k={k} 不能超过样本数 {n}：每一折至少要有一个验证样本")
-    require_int(seed, "seed", minimum=0)
-    if stratify is None:
+    y = check_kfold_subsets_args(dataset, k, seed, stratify)
+    n = len(dataset)
+    if y is None:
         splits = KFold(n_splits=k, shuffle=True, random_state=seed).split(np.arange(n))
     else:
-        y = _labels_array(stratify, n, "stratify")
-        _, counts = np.unique(y, return_counts=True)
-        if counts.min() < k:
-            raise ValueError(f"分层 K 折要求每个类别至少有 k={k} 个样本，最少的类别只有 {counts.min()} 个")
         splits = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(n), y)
     return [(Subset(dataset, train.tolist()), Subset(dataset, valid.tolist())) for train, valid in splits]
 # --8<-- [end:kfold_subsets]
 
 
+def check_standardize_args(dataset: object, mean: object, std: object) -> tuple[float, float]:
+    """检查 :func:`standardize` 的参数：非空数据集、``mean`` 是有限实数、``std`` 是正数；返回 ``(mean, std)``。"""
+    check_dataset(dataset)
+    return require_real(mean, "mean"), require_positive(std, "std")
+
+
 # --8<-- [start:standardize]
+def stack_samples(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
+    """把数据集中的 ``(X, y)`` 样本逐个取出，堆叠成两个张量。
+
+    Examples:
+        >>> X, y = stack_samples(TensorDataset(torch.zeros(3, 2), torch.tensor([0, 1, 0])))
+        >>> X.shape, y.tolist()
+        (torch.Size([3, 2]), [0, 1, 0])
+    """
+    samples = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
+    check_samples_are_pairs(samples)
+    return torch.stack([x for x, _ in samples]), torch.stack([torch.as_tensor(y) for _, y in samples])
+
+
 def train_statistics(train_set: Dataset) -> tuple[float, float]:
     """训练部分所有特征值的均值和标准差（标准化只能用训练部分的统计量）。
 
@@ -204,8 +242,8 @@ def train_statistics(train_set: Dataset) -> tuple[float, float]:
         >>> train_statistics(TensorDataset(torch.tensor([[0.0], [2.0]]), torch.tensor([0, 1])))
         (1.0, 1.4142135381698608)
     """
-    _require_dataset(train_set, "train_set")
-    X, _ = _stack(train_set)
+    check_dataset(train_set, "train_set")
+    X, _ = stack_samples(train_set)
     return X.float().mean().item(), X.float().std().item()
 
 
@@ -217,14 +255,33 @@ def standardize(dataset: Dataset, mean: float, std: float) -> TensorDataset:
         >>> data.tensors[0].flatten().tolist()
         [-0.5, 0.5]
     """
-    _require_dataset(dataset)
-    mean = require_real(mean, "mean")
-    std = require_real(std, "std")
-    if std <= 0:
-        raise ValueError(f"参数 std 应为正数，实际得到 {std}")
-    X, y = _stack(dataset)
+    mean, std = check_standardize_args(dataset, mean, std)
+    X, y = stack_samples(dataset)
     return TensorDataset((X.float() - mean) / std, y)
 # --8<-- [end:standardize]
+
+
+def check_samples_are_pairs(samples: list[object]) -> None:
+    """确认每个样本都是 ``(特征张量, 标签)`` 二元组（:func:`stack_samples` 要把它们分别堆叠）。"""
+    if not all(isinstance(s, (tuple, list)) and len(s) == 2 and isinstance(s[0], torch.Tensor) for s in samples):
+        raise TypeError("数据集的每个样本应为 (特征张量, 标签) 二元组")
+
+
+def check_train_and_evaluate_args(model: object, num_epochs: object, batch_size: object, lr: object) -> None:
+    """检查 :func:`train_and_evaluate` 的参数：``make_model()`` 返回的是模型，轮数和批量大小是正整数，学习率非负。"""
+    require_module(model, "make_model()")
+    require_positive_int(num_epochs, "num_epochs")
+    require_positive_int(batch_size, "batch_size")
+    require_real(lr, "lr", minimum=0.0)
+
+
+def check_cross_validate_args(make_model: object) -> None:
+    """确认 ``make_model`` 是创建新模型的函数，而不是一个（会在各折之间共用的）模型。"""
+    if isinstance(make_model, nn.Module) or not callable(make_model):
+        raise TypeError(
+            f"参数 make_model 应为每次返回一个新模型的函数（例如 lambda: nn.Linear(64, 10)），"
+            f"实际得到 {type(make_model).__name__}；每一折都要从未训练的新模型开始"
+        )
 
 
 # --8<-- [start:cross_validate]
@@ -242,13 +299,11 @@ def train_and_evaluate(
 
     ``make_model()`` 每次调用都应返回一个新的、未训练的模型；``seed`` 固定训练集的打乱顺序。
     """
-    require_positive_int(num_epochs, "num_epochs")
-    require_positive_int(batch_size, "batch_size")
-    lr = require_real(lr, "lr", minimum=0.0)
+    model = make_model()
+    check_train_and_evaluate_args(model, num_epochs, batch_size, lr)
     mean, std = train_statistics(train_part)          # 只看训练部分
     train_set = standardize(train_part, mean, std)
     eval_set = standardize(eval_part, mean, std)      # 评估部分用同样的 mean、std
-    model = require_module(make_model(), "make_model()")
     train_iter = DataLoader(train_set, batch_size, shuffle=True, generator=torch.Generator().manual_seed(seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = nn.CrossEntropyLoss()
@@ -270,11 +325,7 @@ def cross_validate(
 
     ``train_kwargs``（``num_epochs``、``batch_size``、``lr``）传给 :func:`train_and_evaluate`。
     """
-    if isinstance(make_model, nn.Module) or not callable(make_model):
-        raise TypeError(
-            f"参数 make_model 应为每次返回一个新模型的函数（例如 lambda: nn.Linear(64, 10)），"
-            f"实际得到 {type(make_model).__name__}；每一折都要从未训练的新模型开始"
-        )
+    check_cross_validate_args(make_model)
     folds = kfold_subsets(dataset, k, seed=seed, stratify=stratify)
     return [
         train_and_evaluate(train_part, valid_part, make_model, seed=seed + fold, **train_kwargs)
