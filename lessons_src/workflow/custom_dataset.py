@@ -39,6 +39,12 @@ def to_uint8_images(images: torch.Tensor) -> torch.Tensor:
     return (images * 255).round().to(torch.uint8)
 
 
+def check_write_digits_folder_args(count: object, available: int) -> None:
+    """检查 :func:`write_digits_folder` 的 ``count``：正整数，且不超过数据集的样本数 ``available``。"""
+    if require_positive_int(count, "count") > available:
+        raise ValueError(f"参数 count 不能超过数据集的样本数 {available}，实际得到 {count}")
+
+
 # --8<-- [start:write_digits_folder]
 def write_digits_folder(
     root: str | os.PathLike, count: int = 40, *, annotations_name: str = "annotations.csv"
@@ -60,8 +66,7 @@ def write_digits_folder(
     """
     root = Path(root)
     images, labels = load_digits_tensors()
-    if require_positive_int(count, "count") > len(labels):
-        raise ValueError(f"参数 count 不能超过数据集的样本数 {len(labels)}，实际得到 {count}")
+    check_write_digits_folder_args(count, available=len(labels))
     img_dir = root / "images"
     img_dir.mkdir(parents=True, exist_ok=True)
     pixels = to_uint8_images(images[:count])  # (count, 1, 8, 8)，0–255 的整数
@@ -77,6 +82,42 @@ def write_digits_folder(
 # --8<-- [end:write_digits_folder]
 
 
+def check_annotation_row(path: Path, line: int, row: dict, file_column: str, label_column: str) -> None:
+    """检查标注文件第 ``line`` 行：文件名不为空，标签是非负整数（只由 ASCII 数字组成）。"""
+    if not (row[file_column] or "").strip():
+        raise ValueError(f"标注文件 {path} 第 {line} 行的文件名（列 {file_column!r}）为空")
+    text = (row[label_column] or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(
+            f"标注文件 {path} 第 {line} 行的标签 {text!r} 不是非负整数；"
+            f"列 {label_column!r} 应为类别下标 0, 1, 2, …"
+        )
+
+
+def check_annotations_file(annotations_file: str | os.PathLike, file_column: str, label_column: str) -> None:
+    """把标注文件检查一遍：文件存在，表头里有 ``file_column`` 和 ``label_column`` 两列，
+    至少有一行数据，每一行都通过 :func:`check_annotation_row`。出错时报告文件名和行号。
+    """
+    path = Path(annotations_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"标注文件 {path} 不存在")
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        columns = reader.fieldnames or []
+        missing = [name for name in (file_column, label_column) if name not in columns]
+        if missing and columns:
+            raise ValueError(
+                f"标注文件 {path} 缺少列 {missing}：期望的列为 {[file_column, label_column]}，"
+                f"实际的列为 {columns}"
+            )
+        rows = 0
+        for row in reader:  # reader.line_num 是文件中的行号，表头是第 1 行
+            check_annotation_row(path, reader.line_num, row, file_column, label_column)
+            rows += 1
+    if rows == 0:
+        raise ValueError(f"数据集为空：标注文件 {path} 中除表头外没有任何数据行")
+
+
 # --8<-- [start:read_annotations]
 def read_annotations(
     annotations_file: str | os.PathLike, *, file_column: str = "file", label_column: str = "label"
@@ -84,6 +125,7 @@ def read_annotations(
     """读取 CSV 标注文件，返回 ``[(文件名, 标签), ...]``。
 
     第一行是表头，按列名（而不是列的位置）取出文件名和标签；标签必须是非负整数（类别下标）。
+    读取之前，:func:`check_annotations_file` 先把文件逐行检查一遍，出错时指出是第几行。
 
     Raises:
         FileNotFoundError: 标注文件不存在。
@@ -96,36 +138,35 @@ def read_annotations(
         >>> read_annotations(path)
         [('a.png', 3), ('b.png', 1)]
     """
-    path = Path(annotations_file)
-    if not path.is_file():
-        raise FileNotFoundError(f"标注文件 {path} 不存在")
+    check_annotations_file(annotations_file, file_column, label_column)
     # utf-8-sig：用 Excel 另存为的 CSV 开头带一个 BOM，不去掉的话第一列的列名会变成 "\ufefffile"
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        reader = csv.DictReader(f)
-        columns = reader.fieldnames or []
-        missing = [name for name in (file_column, label_column) if name not in columns]
-        if missing and columns:
-            raise ValueError(
-                f"标注文件 {path} 缺少列 {missing}：期望的列为 {[file_column, label_column]}，"
-                f"实际的列为 {columns}"
-            )
-        samples = []
-        for row in reader:
-            line = reader.line_num  # 文件中的行号，表头是第 1 行
-            file_name = (row[file_column] or "").strip()
-            text = (row[label_column] or "").strip()
-            if not file_name:
-                raise ValueError(f"标注文件 {path} 第 {line} 行的文件名（列 {file_column!r}）为空")
-            if not (text.isascii() and text.isdigit()):
-                raise ValueError(
-                    f"标注文件 {path} 第 {line} 行的标签 {text!r} 不是非负整数；"
-                    f"列 {label_column!r} 应为类别下标 0, 1, 2, …"
-                )
-            samples.append((file_name, int(text)))
-    if not samples:
-        raise ValueError(f"数据集为空：标注文件 {path} 中除表头外没有任何数据行")
-    return samples
+    with open(annotations_file, newline="", encoding="utf-8-sig") as f:
+        return [(row[file_column].strip(), int(row[label_column])) for row in csv.DictReader(f)]
 # --8<-- [end:read_annotations]
+
+
+def check_csv_image_dataset_args(
+    img_dir: Path, samples: list[tuple[str, int]], transform: object, target_transform: object
+) -> None:
+    """检查 :class:`CsvImageDataset` 的参数：图像文件夹存在，标注列出的每个图像文件都在，
+    两个变换可调用或为 ``None``。
+    """
+    if not img_dir.is_dir():
+        raise FileNotFoundError(f"图像文件夹 {img_dir} 不存在")
+    for name, function in (("transform", transform), ("target_transform", target_transform)):
+        if function is not None and not callable(function):
+            raise TypeError(f"参数 {name} 应为可调用对象或 None，实际得到 {type(function).__name__}")
+    missing = [name for name, _ in samples if not (img_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"标注文件列出的 {len(missing)} 个图像在 {img_dir} 中不存在，例如 {missing[:3]}")
+
+
+def check_index(idx: object, length: int) -> int:
+    """确认 ``idx`` 是 ``[-length, length)`` 中的整数下标并返回它（接受 int、NumPy 整数等，拒绝 1.0 这样的浮点数）。"""
+    index = operator.index(idx)  # type: ignore[arg-type]
+    if not -length <= index < length:
+        raise IndexError(f"下标 {index} 超出范围：数据集共有 {length} 个样本，下标应在 0 到 {length - 1} 之间")
+    return index
 
 
 # --8<-- [start:CsvImageDataset]
@@ -167,18 +208,9 @@ class CsvImageDataset(Dataset):
         label_column: str = "label",
     ) -> None:
         self.img_dir = Path(img_dir)
-        if not self.img_dir.is_dir():
-            raise FileNotFoundError(f"图像文件夹 {self.img_dir} 不存在")
-        for name, function in (("transform", transform), ("target_transform", target_transform)):
-            if function is not None and not callable(function):
-                raise TypeError(f"参数 {name} 应为可调用对象或 None，实际得到 {type(function).__name__}")
         self.samples = read_annotations(annotations_file, file_column=file_column, label_column=label_column)
         # 现在就检查每个文件都在：缺文件的错误在构造时报出来，而不是训练到第 3 轮才在某个小批量里出现
-        missing = [name for name, _ in self.samples if not (self.img_dir / name).is_file()]
-        if missing:
-            raise FileNotFoundError(
-                f"标注文件列出的 {len(missing)} 个图像在 {self.img_dir} 中不存在，例如 {missing[:3]}"
-            )
+        check_csv_image_dataset_args(self.img_dir, self.samples, transform, target_transform)
         self.transform = transform
         self.target_transform = target_transform
 
@@ -186,12 +218,7 @@ class CsvImageDataset(Dataset):
         return len(self.samples)
 
     def __getitem__(self, idx: int) -> tuple[Any, Any]:
-        index = operator.index(idx)  # 接受 int、numpy 整数等，拒绝 1.0 这样的浮点数
-        if not -len(self) <= index < len(self):
-            raise IndexError(
-                f"下标 {index} 超出范围：数据集共有 {len(self)} 个样本，"
-                f"下标应在 0 到 {len(self) - 1} 之间"
-            )
+        index = check_index(idx, len(self))  # 越界时抛出 IndexError
         file_name, label = self.samples[index]
         with Image.open(self.img_dir / file_name) as picture:
             image = pil_to_tensor(picture)  # uint8，形状 (C, H, W)；灰度图 C = 1，彩色图 C = 3
