@@ -11,9 +11,23 @@ from collections.abc import Sequence
 import torch
 from torch.utils.data import DataLoader
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_instance, require_positive_int, require_tensor
 
 __all__ = ["describe_batch", "loader_stats", "num_batches", "pad_collate"]
+
+
+def check_num_batches_args(num_examples: object, batch_size: object, drop_last: object) -> None:
+    """检查 :func:`num_batches` 的参数：样本数和批量大小是正整数，``drop_last`` 是 ``bool``。"""
+    require_positive_int(num_examples, "num_examples")
+    require_positive_int(batch_size, "batch_size")
+    require_instance(drop_last, "drop_last", bool, label="True 或 False")
+
+
+def check_loader_stats_args(loader: object) -> None:
+    """确认 ``loader`` 是 ``DataLoader``，而且它的数据集不为空。"""
+    require_instance(loader, "loader", DataLoader, label="torch.utils.data.DataLoader")
+    if len(loader.dataset) == 0:  # type: ignore[arg-type, attr-defined]
+        raise ValueError("loader 的数据集为空（长度为 0），遍历它得不到任何小批量")
 
 
 # --8<-- [start:num_batches]
@@ -26,10 +40,7 @@ def num_batches(num_examples: int, batch_size: int, *, drop_last: bool = False) 
         >>> num_batches(10, 4), num_batches(10, 4, drop_last=True), num_batches(8, 4, drop_last=True)
         (3, 2, 2)
     """
-    require_positive_int(num_examples, "num_examples")
-    require_positive_int(batch_size, "batch_size")
-    if not isinstance(drop_last, bool):
-        raise TypeError(f"参数 drop_last 应为 True 或 False，实际得到 {drop_last!r}")
+    check_num_batches_args(num_examples, batch_size, drop_last)
     return num_examples // batch_size if drop_last else math.ceil(num_examples / batch_size)
 
 
@@ -41,16 +52,27 @@ def loader_stats(loader: DataLoader) -> tuple[int, list[int]]:
         >>> loader_stats(DataLoader(TensorDataset(torch.arange(10)), batch_size=4))
         (3, [4, 4, 2])
     """
-    if not isinstance(loader, DataLoader):
-        raise TypeError(f"参数 loader 应为 torch.utils.data.DataLoader，实际得到 {type(loader).__name__}")
-    if len(loader.dataset) == 0:  # type: ignore[arg-type]
-        raise ValueError("loader 的数据集为空（长度为 0），遍历它得不到任何小批量")
+    check_loader_stats_args(loader)
     sizes = []
     for batch in loader:
         first = batch[0] if isinstance(batch, (tuple, list)) else batch
         sizes.append(len(first))
     return len(sizes), sizes
 # --8<-- [end:num_batches]
+
+
+def check_describe_batch_args(X: object, y: object) -> None:
+    """检查 :func:`describe_batch` 的参数：``X`` 是张量，``y`` 是整数类别标签的一维张量，
+    两者的批量大小相同且不为 0。
+    """
+    require_tensor(X, "X")
+    require_tensor(y, "y")
+    if y.dim() != 1 or y.is_floating_point() or y.is_complex():
+        raise ValueError(f"y 应为整数类别标签组成的一维张量，实际形状为 {tuple(y.shape)}、dtype 为 {y.dtype}")
+    if X.dim() == 0 or len(X) != len(y):
+        raise ValueError(f"X 的第一维（批量大小）应与 y 的长度相同，实际形状为 {tuple(X.shape)} 和 {tuple(y.shape)}")
+    if len(y) == 0:
+        raise ValueError("小批量为空（批量大小为 0）")
 
 
 # --8<-- [start:describe_batch]
@@ -61,14 +83,7 @@ def describe_batch(X: torch.Tensor, y: torch.Tensor) -> dict[str, object]:
         >>> describe_batch(torch.tensor([[0.0, 0.5], [1.0, 0.25]]), torch.tensor([3, 1]))
         {'shape': (2, 2), 'dtype': torch.float32, 'min': 0.0, 'max': 1.0, 'label_counts': {1: 1, 3: 1}}
     """
-    require_tensor(X, "X")
-    require_tensor(y, "y")
-    if y.dim() != 1 or y.is_floating_point() or y.is_complex():
-        raise ValueError(f"y 应为整数类别标签组成的一维张量，实际形状为 {tuple(y.shape)}、dtype 为 {y.dtype}")
-    if X.dim() == 0 or len(X) != len(y):
-        raise ValueError(f"X 的第一维（批量大小）应与 y 的长度相同，实际形状为 {tuple(X.shape)} 和 {tuple(y.shape)}")
-    if len(y) == 0:
-        raise ValueError("小批量为空（批量大小为 0）")
+    check_describe_batch_args(X, y)
     labels, counts = torch.unique(y, return_counts=True)
     return {
         "shape": tuple(X.shape),
@@ -78,6 +93,17 @@ def describe_batch(X: torch.Tensor, y: torch.Tensor) -> dict[str, object]:
         "label_counts": dict(zip(labels.tolist(), counts.tolist())),
     }
 # --8<-- [end:describe_batch]
+
+
+def check_pad_collate_args(batch: object) -> None:
+    """确认 ``batch`` 是非空的样本列表，每个样本是 ``(一维序列张量, 标签)`` 二元组。"""
+    if not isinstance(batch, Sequence) or len(batch) == 0:
+        raise ValueError("batch 应为非空的样本列表，每个样本是 (一维序列张量, 标签)")
+    for sample in batch:
+        if not (isinstance(sample, (tuple, list)) and len(sample) == 2 and isinstance(sample[0], torch.Tensor)):
+            raise TypeError(f"每个样本应为 (一维序列张量, 标签) 二元组，实际得到 {type(sample).__name__}")
+        if sample[0].dim() != 1:
+            raise ValueError(f"序列应为一维张量，实际形状为 {tuple(sample[0].shape)}")
 
 
 # --8<-- [start:pad_collate]
@@ -95,16 +121,9 @@ def pad_collate(batch: Sequence[tuple[torch.Tensor, int]]) -> tuple[torch.Tensor
         >>> lengths, labels
         (tensor([3, 1]), tensor([0, 1]))
     """
-    if not isinstance(batch, Sequence) or len(batch) == 0:
-        raise ValueError("batch 应为非空的样本列表，每个样本是 (一维序列张量, 标签)")
-    sequences, labels = [], []
-    for sample in batch:
-        if not (isinstance(sample, (tuple, list)) and len(sample) == 2 and isinstance(sample[0], torch.Tensor)):
-            raise TypeError(f"每个样本应为 (一维序列张量, 标签) 二元组，实际得到 {type(sample).__name__}")
-        if sample[0].dim() != 1:
-            raise ValueError(f"序列应为一维张量，实际形状为 {tuple(sample[0].shape)}")
-        sequences.append(sample[0])
-        labels.append(sample[1])
+    check_pad_collate_args(batch)
+    sequences = [sequence for sequence, _ in batch]
+    labels = [label for _, label in batch]
     lengths = torch.tensor([len(s) for s in sequences])
     padded = torch.nn.utils.rnn.pad_sequence(sequences, batch_first=True, padding_value=0)
     return padded, lengths, torch.tensor(labels)
