@@ -9,9 +9,15 @@ from collections.abc import Callable
 
 import torch
 
-from lessons_src.checks import require_tensor
+from lessons_src.checks import require_callable, require_tensor
 
 __all__ = ["f_with_control_flow", "gradient"]
+
+
+def check_gradient_args(function: object, x: object) -> None:
+    """检查 :func:`gradient` 的参数：可调用的函数和浮点张量 x。"""
+    require_callable(function, "function")
+    require_tensor(x, "x", floating=True)
 
 
 # --8<-- [start:gradient]
@@ -19,28 +25,32 @@ def gradient(function: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) 
     """用自动求导算出标量函数 ``function`` 在 ``x`` 处的梯度。
 
     在 ``x`` 的一份新副本上打开 ``requires_grad``，所以不会改动 ``x``，也不会把梯度累加到
-    ``x.grad`` 上。``function`` 的输出必须是标量（只含一个元素的张量）。
+    ``x.grad`` 上。``function`` 的输出必须是依赖于 ``x`` 的标量张量（只含一个元素）。
+
+    Raises:
+        TypeError: ``function`` 不可调用，或 ``x`` 不是浮点张量。
+        RuntimeError: ``function(x)`` 不是标量，或与 ``x`` 没有可求导的依赖关系（PyTorch 的
+            ``backward()`` 报的错；非标量输出可以先求和，见页面“非标量输出的反向传播”一节）。
 
     Examples:
         >>> gradient(lambda x: 2 * torch.dot(x, x), torch.arange(4.0))
         tensor([ 0.,  4.,  8., 12.])
     """
-    if not callable(function):
-        raise TypeError(f"参数 function 应为可调用的函数，实际得到 {type(function).__name__}")
-    require_tensor(x, "x", floating=True)
+    check_gradient_args(function, x)
     x = x.detach().clone().requires_grad_(True)
     y = function(x)
-    require_tensor(y, "function(x)")
-    if y.numel() != 1:
-        raise ValueError(
-            f"function(x) 应为标量，实际形状为 {tuple(y.shape)}；"
-            "对非标量输出，可以先求和（y.sum()）再求梯度"
-        )
-    if not y.requires_grad:
-        raise ValueError("function(x) 与 x 没有可求导的依赖关系（输出不需要梯度），无法求梯度")
     y.backward()
     return x.grad
 # --8<-- [end:gradient]
+
+
+def check_f_with_control_flow_args(a: object) -> None:
+    """检查 :func:`f_with_control_flow` 的参数：元素有限、不全为 0 的浮点张量（全为 0 时循环不会结束）。"""
+    require_tensor(a, "a", floating=True)
+    if not torch.isfinite(a).all():
+        raise ValueError("参数 a 的元素应为有限实数，实际含有 inf 或 nan")
+    if not (a != 0).any():
+        raise ValueError("参数 a 不能全为 0：此时 b 的范数始终是 0，while 循环永远不会结束")
 
 
 # --8<-- [start:f_with_control_flow]
@@ -56,11 +66,7 @@ def f_with_control_flow(a: torch.Tensor) -> torch.Tensor:
         >>> f_with_control_flow(torch.tensor(-1.0))
         tensor(-102400.)
     """
-    require_tensor(a, "a", floating=True)
-    if not torch.isfinite(a).all():
-        raise ValueError("参数 a 的元素应为有限实数，实际含有 inf 或 nan")
-    if not (a != 0).any():
-        raise ValueError("参数 a 不能全为 0：此时 b 的范数始终是 0，while 循环永远不会结束")
+    check_f_with_control_flow_args(a)
     b = a * 2
     while b.norm() < 1000:
         b = b * 2

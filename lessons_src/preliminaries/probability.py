@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
-from lessons_src.checks import require_tensor
+from lessons_src.checks import require_int, require_positive_int, require_tensor
 
 __all__ = [
     "bayes_posterior",
@@ -20,14 +20,31 @@ __all__ = [
 ]
 
 
-# --8<-- [start:bayes_posterior]
-def _require_probabilities(probs: torch.Tensor, name: str, *, total: float | None = None) -> None:
+def check_probabilities(probs: torch.Tensor, name: str, *, total: float | None = None) -> None:
+    """检查 ``probs`` 的每个元素都是 [0, 1] 内的概率；给出 ``total`` 时还要求元素之和等于它。"""
     if not torch.isfinite(probs).all() or (probs < 0).any() or (probs > 1).any():
         raise ValueError(f"参数 {name} 的每个元素都应是 [0, 1] 内的概率，实际得到 {probs.tolist()}")
     if total is not None and abs(probs.sum().item() - total) > 1e-6:
         raise ValueError(f"参数 {name} 的元素之和应为 1，实际为 {probs.sum().item():.6g}")
 
 
+def check_bayes_posterior_args(prior: object, likelihood: object) -> None:
+    """检查 :func:`bayes_posterior` 的参数：形状相同的浮点向量，prior 是概率分布，likelihood 的元素是概率，
+    并且证据的概率 P(E) = sum(likelihood * prior) 不为 0。"""
+    require_tensor(prior, "prior", floating=True)
+    require_tensor(likelihood, "likelihood", floating=True)
+    if prior.dim() != 1 or prior.shape != likelihood.shape:
+        raise ValueError(
+            "参数 prior 和 likelihood 应为形状相同的向量（每个元素对应 H 的一个取值），"
+            f"实际形状为 {tuple(prior.shape)} 和 {tuple(likelihood.shape)}"
+        )
+    check_probabilities(prior, "prior", total=1.0)
+    check_probabilities(likelihood, "likelihood")
+    if (likelihood * prior).sum() == 0:
+        raise ValueError("证据的概率 P(E) = sum(likelihood * prior) 为 0，后验没有定义")
+
+
+# --8<-- [start:bayes_posterior]
 def bayes_posterior(prior: torch.Tensor, likelihood: torch.Tensor) -> torch.Tensor:
     """用贝叶斯定理由先验和似然算出后验。
 
@@ -41,34 +58,25 @@ def bayes_posterior(prior: torch.Tensor, likelihood: torch.Tensor) -> torch.Tens
         >>> bayes_posterior(torch.tensor([0.5, 0.5]), torch.tensor([0.9, 0.3]))
         tensor([0.7500, 0.2500])
     """
-    require_tensor(prior, "prior", floating=True)
-    require_tensor(likelihood, "likelihood", floating=True)
-    if prior.dim() != 1 or prior.shape != likelihood.shape:
-        raise ValueError(
-            "参数 prior 和 likelihood 应为形状相同的向量（每个元素对应 H 的一个取值），"
-            f"实际形状为 {tuple(prior.shape)} 和 {tuple(likelihood.shape)}"
-        )
-    _require_probabilities(prior, "prior", total=1.0)
-    _require_probabilities(likelihood, "likelihood")
+    check_bayes_posterior_args(prior, likelihood)
     joint = likelihood * prior  # P(E, H = h) = P(E | H = h) P(H = h)
     evidence = joint.sum()  # P(E)，边缘化
-    if evidence == 0:
-        raise ValueError("证据的概率 P(E) = sum(likelihood * prior) 为 0，后验没有定义")
     return joint / evidence
 # --8<-- [end:bayes_posterior]
 
 
-# --8<-- [start:moments]
-def _require_distribution(values: torch.Tensor, probs: torch.Tensor) -> None:
+def check_expectation_args(values: object, probs: object) -> None:
+    """检查 :func:`expectation` 和 :func:`variance` 的参数：形状相同的浮点向量，probs 是概率分布。"""
     require_tensor(values, "values", floating=True)
     require_tensor(probs, "probs", floating=True)
     if values.dim() != 1 or values.shape != probs.shape:
         raise ValueError(
             f"参数 values 和 probs 应为形状相同的向量，实际形状为 {tuple(values.shape)} 和 {tuple(probs.shape)}"
         )
-    _require_probabilities(probs, "probs", total=1.0)
+    check_probabilities(probs, "probs", total=1.0)
 
 
+# --8<-- [start:moments]
 def expectation(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
     """离散随机变量的期望 E[X] = sum_x x P(X = x)。
 
@@ -76,7 +84,7 @@ def expectation(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
         >>> expectation(torch.arange(1.0, 7.0), torch.full((6,), 1 / 6))
         tensor(3.5000)
     """
-    _require_distribution(values, probs)
+    check_expectation_args(values, probs)
     return (values * probs).sum()
 
 
@@ -92,6 +100,12 @@ def variance(values: torch.Tensor, probs: torch.Tensor) -> torch.Tensor:
 # --8<-- [end:moments]
 
 
+def check_roll_die_args(num_rolls: object, seed: object) -> None:
+    """检查 :func:`roll_die` 的参数：掷骰次数是正整数，种子是整数。"""
+    require_positive_int(num_rolls, "num_rolls")
+    require_int(seed, "seed")
+
+
 # --8<-- [start:roll_die]
 def roll_die(num_rolls: int, seed: int = 0) -> torch.Tensor:
     """掷一枚均匀的六面骰子 ``num_rolls`` 次，返回点数（1 到 6）组成的整数张量。
@@ -104,16 +118,23 @@ def roll_die(num_rolls: int, seed: int = 0) -> torch.Tensor:
         >>> rolls.shape, rolls.min().item(), rolls.max().item()
         (torch.Size([1000]), 1, 6)
     """
-    if isinstance(num_rolls, bool) or not isinstance(num_rolls, int):
-        raise TypeError(f"参数 num_rolls 应为整数，实际得到 {type(num_rolls).__name__}")
-    if num_rolls < 1:
-        raise ValueError(f"参数 num_rolls 应为正整数，实际得到 {num_rolls}")
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"参数 seed 应为整数，实际得到 {type(seed).__name__}")
+    check_roll_die_args(num_rolls, seed)
     generator = torch.Generator().manual_seed(seed)
     fair = torch.full((6,), 1 / 6)
     return torch.multinomial(fair, num_rolls, replacement=True, generator=generator) + 1
 # --8<-- [end:roll_die]
+
+
+def check_running_frequencies_args(rolls: object, num_faces: object) -> None:
+    """检查 :func:`running_frequencies` 的参数：rolls 是非空的一维整数张量，点数在 1 到 num_faces 之间。"""
+    require_tensor(rolls, "rolls")
+    require_positive_int(num_faces, "num_faces")
+    if rolls.dim() != 1 or len(rolls) == 0 or rolls.is_floating_point() or rolls.dtype == torch.bool:
+        raise ValueError(
+            f"参数 rolls 应为非空的一维整数张量，实际形状为 {tuple(rolls.shape)}、dtype 为 {rolls.dtype}"
+        )
+    if rolls.min() < 1 or rolls.max() > num_faces:
+        raise ValueError(f"参数 rolls 的点数应在 1 到 {num_faces} 之间，实际范围是 {rolls.min()} 到 {rolls.max()}")
 
 
 # --8<-- [start:running_frequencies]
@@ -131,15 +152,7 @@ def running_frequencies(rolls: torch.Tensor, num_faces: int = 6) -> torch.Tensor
                 [0.3333, 0.6667, 0.0000],
                 [0.2500, 0.5000, 0.2500]])
     """
-    require_tensor(rolls, "rolls")
-    if isinstance(num_faces, bool) or not isinstance(num_faces, int) or num_faces < 1:
-        raise ValueError(f"参数 num_faces 应为正整数，实际得到 {num_faces!r}")
-    if rolls.dim() != 1 or len(rolls) == 0 or rolls.is_floating_point() or rolls.dtype == torch.bool:
-        raise ValueError(
-            f"参数 rolls 应为非空的一维整数张量，实际形状为 {tuple(rolls.shape)}、dtype 为 {rolls.dtype}"
-        )
-    if rolls.min() < 1 or rolls.max() > num_faces:
-        raise ValueError(f"参数 rolls 的点数应在 1 到 {num_faces} 之间，实际范围是 {rolls.min()} 到 {rolls.max()}")
+    check_running_frequencies_args(rolls, num_faces)
     one_hot = torch.nn.functional.one_hot(rolls - 1, num_faces).to(torch.float32)
     counts = one_hot.cumsum(dim=0)  # 前 n 次中各面出现的次数
     n = torch.arange(1, len(rolls) + 1, dtype=torch.float32).reshape(-1, 1)

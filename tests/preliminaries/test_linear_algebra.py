@@ -108,15 +108,15 @@ def test_non_tensor_inputs():
 
 
 def test_wrong_number_of_dimensions():
-    with pytest.raises(ValueError, match=r"参数 x 应为向量（1 维张量），实际形状为 \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"参数 x 应为 1 维张量，实际形状为 \(2, 2\)"):
         dot(torch.ones(2, 2), torch.ones(2))
-    with pytest.raises(ValueError, match="参数 A 应为矩阵（2 维张量）"):
+    with pytest.raises(ValueError, match=r"参数 A 应为 2 维张量，实际形状为 \(3,\)"):
         matvec(torch.ones(3), torch.ones(3))
-    with pytest.raises(ValueError, match="参数 B 应为矩阵"):
+    with pytest.raises(ValueError, match="参数 B 应为 2 维张量"):
         matmul(torch.ones(2, 2), torch.ones(2))
-    with pytest.raises(ValueError, match="参数 x 应为向量"):
+    with pytest.raises(ValueError, match="参数 x 应为 1 维张量"):
         lp_norm(torch.ones(2, 2))
-    with pytest.raises(ValueError, match="参数 X 应为矩阵"):
+    with pytest.raises(ValueError, match="参数 X 应为 2 维张量"):
         frobenius_norm(torch.ones(3))
 
 

@@ -149,8 +149,8 @@ def test_bad_moment_inputs():
     ("kwargs", "error", "message"),
     [
         ({"num_rolls": 0}, ValueError, "正整数，实际得到 0"),
-        ({"num_rolls": 10.0}, TypeError, "num_rolls 应为整数.*float"),
-        ({"num_rolls": True}, TypeError, "num_rolls 应为整数.*bool"),
+        ({"num_rolls": 10.0}, TypeError, "num_rolls 应为正整数.*float"),
+        ({"num_rolls": True}, TypeError, "num_rolls 应为正整数.*bool"),
         ({"num_rolls": 10, "seed": "0"}, TypeError, "seed 应为整数.*str"),
     ],
 )
@@ -170,6 +170,8 @@ def test_bad_running_frequency_inputs():
         running_frequencies(torch.tensor([0, 3]))
     with pytest.raises(ValueError, match="num_faces 应为正整数"):
         running_frequencies(torch.tensor([1]), num_faces=0)
+    with pytest.raises(TypeError, match="num_faces 应为正整数.*float"):
+        running_frequencies(torch.tensor([1]), num_faces=6.0)
 
 
 def test_bad_plot_input():
