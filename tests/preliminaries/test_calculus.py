@@ -25,7 +25,7 @@ def test_f_and_its_derivative():
     assert f(1.0) == -1.0
     assert f(0.0) == 0.0
     for h in (0.1, 0.01, 0.001):
-        # 单侧差商恰好是 2 + 3h，双侧差商对二次函数是精确的
+        # 单边差分恰好是 2 + 3h，中心差分对二次函数是精确的
         assert numerical_derivative(f, 1.0, h) == pytest.approx(2 + 3 * h, abs=1e-9)
         assert numerical_derivative(f, 1.0, h, method="central") == pytest.approx(2.0, abs=1e-9)
 
@@ -38,7 +38,7 @@ def test_central_difference_matches_closed_forms(x):
 
 
 def test_error_orders():
-    """h 缩小 10 倍：单侧差商的误差缩小约 10 倍（O(h)），双侧约 100 倍（O(h²)）。"""
+    """h 缩小 10 倍：单边差分的误差缩小约 10 倍（O(h)），中心差分约 100 倍（O(h²)）。"""
     def error(h, method):
         return abs(numerical_derivative(math.exp, 1.0, h, method=method) - math.e)
 
@@ -125,12 +125,14 @@ def test_bad_numerical_gradient_arguments():
         numerical_gradient(torch.sum, [1.0, 2.0])
     with pytest.raises(TypeError, match="浮点张量"):
         numerical_gradient(torch.sum, torch.tensor([1, 2]))
-    with pytest.raises(ValueError, match=r"参数 x 应为向量.*\(2, 2\)"):
+    with pytest.raises(ValueError, match=r"参数 x 应为 1 维张量，实际形状为 \(2, 2\)"):
         numerical_gradient(torch.sum, torch.zeros(2, 2))
     with pytest.raises(ValueError, match="参数 h 应为正数"):
         numerical_gradient(torch.sum, torch.zeros(2), h=0)
-    with pytest.raises(ValueError, match="输出应为标量或向量"):
+    with pytest.raises(ValueError, match=r"输出应为标量或向量，实际形状为 \(2, 2\)"):
         numerical_gradient(lambda v: torch.outer(v, v), torch.zeros(2, dtype=torch.float64))
+    with pytest.raises(TypeError, match=r"参数 function\(x\) 应为 torch.Tensor，实际得到 float"):
+        numerical_gradient(lambda v: float(v.sum()), torch.zeros(2))
 
 
 def test_bad_plot_arguments():
