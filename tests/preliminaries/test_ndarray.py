@@ -59,10 +59,15 @@ def test_accepts_lists_and_torch_size():
 
 
 def test_incompatible_shapes_name_the_dimension():
-    with pytest.raises(ValueError, match=r"形状 \(2, 3\) 和 \(2,\) 无法广播：从右往左数第 1 维的长度分别是 3 和 2"):
+    # 轴的编号是右对齐以后的编号，与 PyTorch 报错信息里的 dimension 相同
+    with pytest.raises(ValueError, match=r"形状 \(2, 3\) 和 \(2,\) 无法广播：右对齐后，轴 1 上的长度分别是 3 和 2"):
         broadcast_shape((2, 3), (2,))
-    with pytest.raises(ValueError, match="从右往左数第 3 维的长度分别是 2 和 3"):
+    with pytest.raises(RuntimeError, match="at non-singleton dimension 1"):
+        torch.ones(2, 3) + torch.ones(2)
+    with pytest.raises(ValueError, match="轴 0 上的长度分别是 2 和 3"):
         broadcast_shape((2, 1, 1), (3, 4, 5))
+    with pytest.raises(ValueError, match="轴 1 上的长度分别是 2 和 3"):
+        broadcast_shape((2, 1), (5, 3, 1))
 
 
 @pytest.mark.parametrize(
@@ -70,9 +75,9 @@ def test_incompatible_shapes_name_the_dimension():
     [
         ("3", TypeError, "tuple、list 或 torch.Size.*str"),
         (3, TypeError, "tuple、list 或 torch.Size.*int"),
-        ((2.0, 3), TypeError, "每一维应为整数.*float"),
-        ((True, 3), TypeError, "每一维应为整数.*bool"),
-        ((2, -1), ValueError, "不小于 0"),
+        ((2.0, 3), TypeError, "每个轴的长度应为整数.*float"),
+        ((True, 3), TypeError, "每个轴的长度应为整数.*bool"),
+        ((2, -1), ValueError, "每个轴的长度应不小于 0"),
     ],
 )
 def test_bad_shapes(shape, error, message):
