@@ -2,7 +2,7 @@
 
 对应页面 ``docs/workflow/speed.md``。:func:`measure` 是计时工具，在 GPU 上会先同步再读时钟；
 :class:`EncodedDigits` 是一个“读取慢”的数据集，用来比较 ``DataLoader`` 开不开工作进程。
-数据集类必须写在可导入的模块里（而不是笔记本里），用 spawn 方式启动的工作进程才能找到它。
+数据集类必须写在可导入的模块里（而不是笔记本里），用 spawn 或 forkserver 方式启动的工作进程才能找到它。
 """
 
 from __future__ import annotations
@@ -22,14 +22,54 @@ from torch.nn import functional as F
 from torch.utils.data import Dataset
 
 from lessons_src.checks import (
+    require_instance,
     require_int,
     require_module,
     require_positive_int,
     require_real,
     require_tensor,
 )
+from lessons_src.workflow.custom_dataset import check_index
 
 __all__ = ["EncodedDigits", "Timing", "measure", "train_epoch_loss", "train_step"]
+
+
+def check_timing_samples(samples: object) -> tuple[float, ...]:
+    """检查 :class:`Timing` 的 ``samples``：至少一项，每一项都是有限的非负秒数；返回 ``float`` 组成的元组。"""
+    samples = tuple(samples)  # type: ignore[arg-type]
+    if not samples:
+        raise ValueError("Timing 至少需要一次计时结果，samples 不能为空")
+    for value in samples:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"samples 中的每一项应为秒数（int 或 float），实际得到 {type(value).__name__}")
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"samples 中的秒数应为有限的非负数，实际得到 {value}")
+    return tuple(float(value) for value in samples)
+
+
+def check_measure_args(
+    fn: object, repeat: object, number: object, warmup: object, device: object, clock: object
+) -> None:
+    """检查 :func:`measure` 的参数：``fn`` 和 ``clock`` 可调用，次数是整数（``repeat``、``number`` 至少 1，
+    ``warmup`` 至少 0），``device`` 是 ``None`` 或合法的设备名；指定了 CUDA 设备时，这台机器上要有 GPU。
+    """
+    if not callable(fn):
+        raise TypeError(f"参数 fn 应为不带参数的函数（可调用对象），实际得到 {type(fn).__name__}；"
+                        "要计时 f(x)，可以传入 lambda: f(x)")
+    if not callable(clock):
+        raise TypeError(f"参数 clock 应为返回秒数的函数，实际得到 {type(clock).__name__}")
+    require_positive_int(repeat, "repeat")
+    require_positive_int(number, "number")
+    require_int(warmup, "warmup", minimum=0)
+    if device is None:
+        return
+    require_instance(device, "device", (str, torch.device), label="torch.device、字符串或 None")
+    try:
+        device = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(f"参数 device 不是合法的设备名：{device!r}（例如 'cpu'、'cuda:0'）") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"参数 device 为 {device}，但这台机器上没有可用的 CUDA GPU")
 
 
 # --8<-- [start:measure]
@@ -48,15 +88,8 @@ class Timing:
     samples: tuple[float, ...]
 
     def __post_init__(self) -> None:
-        samples = tuple(self.samples)
-        if not samples:
-            raise ValueError("Timing 至少需要一次计时结果，samples 不能为空")
-        for value in samples:
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise TypeError(f"samples 中的每一项应为秒数（int 或 float），实际得到 {type(value).__name__}")
-            if not math.isfinite(value) or value < 0:
-                raise ValueError(f"samples 中的秒数应为有限的非负数，实际得到 {value}")
-        object.__setattr__(self, "samples", tuple(float(value) for value in samples))
+        samples = check_timing_samples(self.samples)  # 非空、有限的非负秒数，转成 float
+        object.__setattr__(self, "samples", samples)  # frozen 的数据类只能这样改写字段
 
     @property
     def median(self) -> float:
@@ -73,16 +106,9 @@ def _synchronizer(device: torch.device | str | None) -> Callable[[], None]:
     """返回一个“等设备把排队的运算做完”的函数；CPU 上什么也不做。"""
     if device is None:
         return torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
-    if not isinstance(device, (str, torch.device)):
-        raise TypeError(f"参数 device 应为 torch.device、字符串或 None，实际得到 {type(device).__name__}")
-    try:
-        device = torch.device(device)
-    except RuntimeError as error:
-        raise ValueError(f"参数 device 不是合法的设备名：{device!r}（例如 'cpu'、'cuda:0'）") from error
+    device = torch.device(device)
     if device.type != "cuda":
         return lambda: None
-    if not torch.cuda.is_available():
-        raise ValueError(f"参数 device 为 {device}，但这台机器上没有可用的 CUDA GPU")
     return lambda: torch.cuda.synchronize(device)
 
 
@@ -122,14 +148,7 @@ def measure(
         >>> len(timing.samples), timing.min <= timing.median
         (3, True)
     """
-    if not callable(fn):
-        raise TypeError(f"参数 fn 应为不带参数的函数（可调用对象），实际得到 {type(fn).__name__}；"
-                        "要计时 f(x)，可以传入 lambda: f(x)")
-    if not callable(clock):
-        raise TypeError(f"参数 clock 应为返回秒数的函数，实际得到 {type(clock).__name__}")
-    require_positive_int(repeat, "repeat")
-    require_positive_int(number, "number")
-    require_int(warmup, "warmup", minimum=0)
+    check_measure_args(fn, repeat, number, warmup, device, clock)
     synchronize = _synchronizer(device)
     for _ in range(warmup):
         fn()
@@ -174,6 +193,17 @@ def train_step(
 # --8<-- [end:train_step]
 
 
+def check_train_epoch_loss_args(model: object, data_iter: object, optimizer: object, item_every_step: object) -> None:
+    """检查 :func:`train_epoch_loss` 的参数：模型是 ``nn.Module``，``data_iter`` 不是空的列表或加载器，
+    优化器是 ``torch.optim.Optimizer``，``item_every_step`` 是 ``bool``。
+    """
+    require_module(model, "model")
+    if hasattr(data_iter, "__len__") and len(data_iter) == 0:  # type: ignore[arg-type]
+        raise ValueError("data_iter 中没有样本（长度为 0），训练一轮至少要有一个小批量")
+    require_instance(optimizer, "optimizer", torch.optim.Optimizer)
+    require_instance(item_every_step, "item_every_step", bool, label="True 或 False")
+
+
 # --8<-- [start:train_epoch_loss]
 def train_epoch_loss(
     model: nn.Module,
@@ -190,7 +220,7 @@ def train_epoch_loss(
 
     Raises:
         TypeError: ``model``、``optimizer`` 或 ``item_every_step`` 的类型不对。
-        ValueError: ``data_iter`` 中没有样本。
+        ValueError: ``data_iter`` 是空的（有长度、长度为 0 的列表或 ``DataLoader``）。
 
     Examples:
         >>> _ = torch.manual_seed(0)
@@ -201,11 +231,7 @@ def train_epoch_loss(
         >>> isinstance(loss, float) and loss > 0
         True
     """
-    require_module(model, "model")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer，实际得到 {type(optimizer).__name__}")
-    if not isinstance(item_every_step, bool):
-        raise TypeError(f"参数 item_every_step 应为 True 或 False，实际得到 {type(item_every_step).__name__}")
+    check_train_epoch_loss_args(model, data_iter, optimizer, item_every_step)
     device = next(model.parameters()).device
     model.train()
     total = 0.0 if item_every_step else torch.zeros((), device=device)
@@ -218,10 +244,27 @@ def train_epoch_loss(
         else:
             total += loss * len(y)  # 留在设备上累加，不需要等待
         count += len(y)
-    if count == 0:
-        raise ValueError("data_iter 中没有样本")
     return float(total) / count  # 整轮只同步这一次
 # --8<-- [end:train_epoch_loss]
+
+
+def check_encoded_digits_args(images: object, labels: object, size: object, delay: object) -> None:
+    """检查 :class:`EncodedDigits` 的参数：``images`` 是形状 ``(n, 1, h, w)``、取值在 [0, 1] 的浮点张量，
+    ``labels`` 是形状 ``(n,)`` 的整数张量，``size`` 是正整数，``delay`` 是非负秒数。
+    """
+    require_tensor(images, "images", floating=True)
+    require_tensor(labels, "labels")
+    if images.dim() != 4 or images.shape[1] != 1:
+        raise ValueError(f"images 的形状应为 (n, 1, h, w)，实际为 {tuple(images.shape)}")
+    if labels.shape != (len(images),) or labels.is_floating_point():
+        raise ValueError(
+            f"labels 应为形状 ({len(images)},) 的整数张量，"
+            f"实际形状为 {tuple(labels.shape)}、dtype 为 {labels.dtype}"
+        )
+    if len(images) and (images.min() < 0 or images.max() > 1):
+        raise ValueError("images 的取值应在 [0, 1] 之间（例如灰度值除以最大值）")
+    require_positive_int(size, "size")
+    require_real(delay, "delay", minimum=0.0)
 
 
 # --8<-- [start:encoded_digits]
@@ -253,19 +296,8 @@ class EncodedDigits(Dataset):
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, *, size: int = 32, delay: float = 0.0) -> None:
-        require_tensor(images, "images", floating=True)
-        require_tensor(labels, "labels")
-        if images.dim() != 4 or images.shape[1] != 1:
-            raise ValueError(f"images 的形状应为 (n, 1, h, w)，实际为 {tuple(images.shape)}")
-        if labels.shape != (len(images),) or labels.is_floating_point():
-            raise ValueError(
-                f"labels 应为形状 ({len(images)},) 的整数张量，"
-                f"实际形状为 {tuple(labels.shape)}、dtype 为 {labels.dtype}"
-            )
-        if len(images) and (images.min() < 0 or images.max() > 1):
-            raise ValueError("images 的取值应在 [0, 1] 之间（例如灰度值除以最大值）")
-        self.size = require_positive_int(size, "size")
-        self.delay = require_real(delay, "delay", minimum=0.0)
+        check_encoded_digits_args(images, labels, size, delay)
+        self.size, self.delay = size, float(delay)
         self.shape = tuple(images.shape[1:])
         pixels = (images * 255).round().to(torch.uint8).numpy()
         self.blobs = [zlib.compress(image.tobytes()) for image in pixels]
@@ -275,8 +307,7 @@ class EncodedDigits(Dataset):
         return len(self.blobs)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if index < -len(self) or index >= len(self):
-            raise IndexError(f"下标 {index} 超出范围，数据集共有 {len(self)} 个样本")
+        index = check_index(index, len(self))  # 越界时抛出 IndexError
         if self.delay:
             time.sleep(self.delay)  # 模拟等待硬盘或网络
         raw = np.frombuffer(zlib.decompress(self.blobs[index]), dtype=np.uint8).reshape(self.shape)
