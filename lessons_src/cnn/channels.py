@@ -8,9 +8,20 @@ from __future__ import annotations
 
 import torch
 
-from lessons_src.cnn.conv_layer import corr2d, require_dims
+from lessons_src.checks import require_tensor
+from lessons_src.cnn.conv_layer import corr2d
 
 __all__ = ["corr2d_multi_in", "corr2d_multi_in_out", "corr2d_multi_in_out_1x1"]
+
+
+def check_corr2d_multi_in_args(X: object, K: object) -> None:
+    """检查 :func:`corr2d_multi_in` 的参数：三维浮点张量 ``X``、``K``，通道数相等且至少为 1。"""
+    require_tensor(X, "X", floating=True, ndim=3)
+    require_tensor(K, "K", floating=True, ndim=3)
+    if X.shape[0] != K.shape[0]:
+        raise ValueError(f"X 有 {X.shape[0]} 个输入通道，K 却有 {K.shape[0]} 个；两者的第 0 维应相等")
+    if X.shape[0] == 0:
+        raise ValueError("X 至少要有 1 个输入通道，实际为 0")
 
 
 # --8<-- [start:corr2d_multi_in]
@@ -26,14 +37,17 @@ def corr2d_multi_in(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
         tensor([[ 56.,  72.],
                 [104., 120.]])
     """
-    require_dims(X, "X", 3)
-    require_dims(K, "K", 3)
-    if X.shape[0] != K.shape[0]:
-        raise ValueError(f"X 有 {X.shape[0]} 个输入通道，K 却有 {K.shape[0]} 个；两者的第 0 维应相等")
-    if X.shape[0] == 0:
-        raise ValueError("X 至少要有 1 个输入通道，实际为 0")
+    check_corr2d_multi_in_args(X, K)
     return sum(corr2d(x, k) for x, k in zip(X, K))
 # --8<-- [end:corr2d_multi_in]
+
+
+def check_corr2d_multi_in_out_args(X: object, K: object) -> None:
+    """检查 :func:`corr2d_multi_in_out` 的参数：三维的 ``X``、四维的 ``K``，``K`` 的第 1 维是 ``X`` 的通道数。"""
+    require_tensor(X, "X", floating=True, ndim=3)
+    require_tensor(K, "K", floating=True, ndim=4)
+    if X.shape[0] != K.shape[1]:
+        raise ValueError(f"X 有 {X.shape[0]} 个输入通道，K 的第 1 维却是 {K.shape[1]}；两者应相等")
 
 
 # --8<-- [start:corr2d_multi_in_out]
@@ -49,12 +63,18 @@ def corr2d_multi_in_out(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
         >>> corr2d_multi_in_out(X, K).shape
         torch.Size([2, 2, 2])
     """
-    require_dims(X, "X", 3)
-    require_dims(K, "K", 4)
-    if X.shape[0] != K.shape[1]:
-        raise ValueError(f"X 有 {X.shape[0]} 个输入通道，K 的第 1 维却是 {K.shape[1]}；两者应相等")
+    check_corr2d_multi_in_out_args(X, K)
     return torch.stack([corr2d_multi_in(X, k) for k in K], 0)
 # --8<-- [end:corr2d_multi_in_out]
+
+
+def check_corr2d_multi_in_out_1x1_args(X: object, K: object) -> None:
+    """检查 :func:`corr2d_multi_in_out_1x1` 的参数：同 :func:`check_corr2d_multi_in_out_args`，且 ``K`` 是 1×1 的。"""
+    require_tensor(X, "X", floating=True, ndim=3)
+    require_tensor(K, "K", floating=True, ndim=4)
+    if K.shape[2:] != (1, 1):
+        raise ValueError(f"K 的后两维应为 (1, 1)，实际形状为 {tuple(K.shape)}；一般的卷积核请用 corr2d_multi_in_out")
+    check_corr2d_multi_in_out_args(X, K)
 
 
 # --8<-- [start:corr2d_multi_in_out_1x1]
@@ -71,12 +91,7 @@ def corr2d_multi_in_out_1x1(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
                 [[12., 12.],
                  [12., 12.]]])
     """
-    require_dims(X, "X", 3)
-    require_dims(K, "K", 4)
-    if K.shape[2:] != (1, 1):
-        raise ValueError(f"K 的后两维应为 (1, 1)，实际形状为 {tuple(K.shape)}；一般的卷积核请用 corr2d_multi_in_out")
-    if X.shape[0] != K.shape[1]:
-        raise ValueError(f"X 有 {X.shape[0]} 个输入通道，K 的第 1 维却是 {K.shape[1]}；两者应相等")
+    check_corr2d_multi_in_out_1x1_args(X, K)
     c_i, h, w = X.shape
     c_o = K.shape[0]
     X = X.reshape(c_i, h * w)  # 每一列是一个像素的 c_i 个通道值

@@ -1,7 +1,10 @@
 """图像卷积：二维互相关运算、从零实现的卷积层、边缘检测、学习卷积核与感受野。
 
-对应页面 ``docs/cnn/conv-layer.md``。本章其他模块复用这里的 :func:`corr2d`
-以及两个参数检查函数 :func:`require_dims`、:func:`to_pair`。
+对应页面 ``docs/cnn/conv-layer.md``。本章其他模块复用这里的 :func:`corr2d`，
+以及把整数或 ``(高, 宽)`` 二元组统一成二元组的 :func:`to_pair`。
+
+页面展示的函数开头只有一行参数检查，调用写在各函数上方的 ``check_<函数名>_args``；
+检查用的是 :mod:`lessons_src.checks` 中的共用词汇。
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_int, require_positive, require_positive_int, require_tensor
 
 __all__ = [
     "Conv2D",
@@ -21,9 +24,8 @@ __all__ = [
 ]
 
 
-# --8<-- [start:checks]
 def require_dims(X: object, name: str, ndim: int) -> torch.Tensor:
-    """确认 ``X`` 是 ``ndim`` 维的浮点张量，并原样返回。
+    """确认 ``X`` 是 ``ndim`` 维的浮点张量，并原样返回；等同于 ``require_tensor(X, name, floating=True, ndim=ndim)``。
 
     Examples:
         >>> require_dims(torch.zeros(2, 3), "X", 2).shape
@@ -33,14 +35,11 @@ def require_dims(X: object, name: str, ndim: int) -> torch.Tensor:
         ...
         ValueError: 参数 X 应为 3 维张量，实际形状为 (2, 3)
     """
-    require_tensor(X, name, floating=True)
-    if X.dim() != ndim:
-        raise ValueError(f"参数 {name} 应为 {ndim} 维张量，实际形状为 {tuple(X.shape)}")
-    return X
+    return require_tensor(X, name, floating=True, ndim=ndim)
 
 
 def to_pair(value: object, name: str, *, minimum: int = 1) -> tuple[int, int]:
-    """把整数或 ``(高, 宽)`` 二元组统一成二元组，并要求每个数都不小于 ``minimum``。
+    """把整数或 ``(高, 宽)`` 二元组统一成二元组，并要求每个数都是不小于 ``minimum`` 的整数。
 
     与 PyTorch 的卷积层、汇聚层一样，一个整数表示高和宽取同一个值。
 
@@ -52,17 +51,27 @@ def to_pair(value: object, name: str, *, minimum: int = 1) -> tuple[int, int]:
         >>> to_pair(0, "stride")
         Traceback (most recent call last):
         ...
-        ValueError: 参数 stride 的每个值都应为不小于 1 的整数，实际得到 (0, 0)
+        ValueError: 参数 stride 应为不小于 1 的整数，实际得到 0
+        >>> to_pair((2, 0), "stride")
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 stride[1] 应为不小于 1 的整数，实际得到 0
     """
-    pair = (value, value) if isinstance(value, int) and not isinstance(value, bool) else value
-    if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+    if not isinstance(value, tuple | list):
+        number = require_int(value, name, minimum=minimum)
+        return number, number
+    if len(value) != 2:
         raise TypeError(f"参数 {name} 应为整数或 (高, 宽) 二元组，实际得到 {value!r}")
-    if any(isinstance(v, bool) or not isinstance(v, int) for v in pair):
-        raise TypeError(f"参数 {name} 中的值应为整数，实际得到 {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"参数 {name} 的每个值都应为不小于 {minimum} 的整数，实际得到 {tuple(pair)}")
-    return int(pair[0]), int(pair[1])
-# --8<-- [end:checks]
+    return require_int(value[0], f"{name}[0]", minimum=minimum), require_int(value[1], f"{name}[1]", minimum=minimum)
+
+
+def check_corr2d_args(X: object, K: object) -> None:
+    """检查 :func:`corr2d` 的参数：``X``、``K`` 都是二维浮点张量，``K`` 非空且不大于 ``X``。"""
+    require_tensor(X, "X", floating=True, ndim=2)
+    require_tensor(K, "K", floating=True, ndim=2)
+    h, w = K.shape
+    if h == 0 or w == 0 or h > X.shape[0] or w > X.shape[1]:
+        raise ValueError(f"卷积核 K 的形状 {tuple(K.shape)} 应非空且不大于输入 X 的形状 {tuple(X.shape)}")
 
 
 # --8<-- [start:corr2d]
@@ -78,13 +87,8 @@ def corr2d(X: torch.Tensor, K: torch.Tensor) -> torch.Tensor:
         tensor([[19., 25.],
                 [37., 43.]])
     """
-    require_dims(X, "X", 2)
-    require_dims(K, "K", 2)
+    check_corr2d_args(X, K)
     h, w = K.shape
-    if h == 0 or w == 0 or h > X.shape[0] or w > X.shape[1]:
-        raise ValueError(
-            f"卷积核 K 的形状 {tuple(K.shape)} 应非空且不大于输入 X 的形状 {tuple(X.shape)}"
-        )
     Y = torch.zeros((X.shape[0] - h + 1, X.shape[1] - w + 1), dtype=torch.result_type(X, K), device=X.device)
     for i in range(Y.shape[0]):
         for j in range(Y.shape[1]):
@@ -117,6 +121,22 @@ class Conv2D(nn.Module):
 # --8<-- [end:Conv2D]
 
 
+def check_learn_kernel_args(X: object, Y: object, kernel_size: object, num_epochs: object, lr: object) -> None:
+    """检查 :func:`learn_kernel` 的参数：``X``、``Y`` 是二维浮点张量，``Y`` 的形状等于 ``X`` 配这个卷积核的输出形状，
+    ``num_epochs`` 是正整数，``lr`` 是正数。
+    """
+    require_tensor(X, "X", floating=True, ndim=2)
+    require_tensor(Y, "Y", floating=True, ndim=2)
+    kh, kw = to_pair(kernel_size, "kernel_size")
+    expected = (X.shape[0] - kh + 1, X.shape[1] - kw + 1)
+    if tuple(Y.shape) != expected:
+        raise ValueError(
+            f"输入形状 {tuple(X.shape)} 配 {kh}×{kw} 的卷积核，输出 Y 的形状应为 {expected}，实际为 {tuple(Y.shape)}"
+        )
+    require_positive_int(num_epochs, "num_epochs")
+    require_positive(lr, "lr")
+
+
 # --8<-- [start:learn_kernel]
 def learn_kernel(
     X: torch.Tensor, Y: torch.Tensor, kernel_size: int | tuple[int, int], *, num_epochs: int = 10, lr: float = 3e-2
@@ -137,21 +157,8 @@ def learn_kernel(
         >>> losses[-1] < 1e-3
         True
     """
-    require_dims(X, "X", 2)
-    require_dims(Y, "Y", 2)
-    kh, kw = to_pair(kernel_size, "kernel_size")
-    expected = (X.shape[0] - kh + 1, X.shape[1] - kw + 1)
-    if tuple(Y.shape) != expected:
-        raise ValueError(
-            f"输入形状 {tuple(X.shape)} 配 {kh}×{kw} 的卷积核，输出 Y 的形状应为 {expected}，实际为 {tuple(Y.shape)}"
-        )
-    if isinstance(num_epochs, bool) or not isinstance(num_epochs, int) or num_epochs <= 0:
-        raise ValueError(f"参数 num_epochs 应为正整数，实际得到 {num_epochs!r}")
-    lr = require_real(lr, "lr")
-    if lr <= 0:
-        raise ValueError(f"参数 lr 应为正数，实际得到 {lr}")
-
-    conv2d = nn.Conv2d(1, 1, kernel_size=(kh, kw), bias=False).to(dtype=X.dtype, device=X.device)
+    check_learn_kernel_args(X, Y, kernel_size, num_epochs, lr)
+    conv2d = nn.Conv2d(1, 1, kernel_size=kernel_size, bias=False).to(dtype=X.dtype, device=X.device)
     # nn.Conv2d 的输入和输出都是四维的：（批量大小, 通道数, 高, 宽）
     X, Y = X.reshape(1, 1, *X.shape), Y.reshape(1, 1, *Y.shape)
     losses = []
@@ -164,6 +171,19 @@ def learn_kernel(
         losses.append(loss.item())
     return conv2d, losses
 # --8<-- [end:learn_kernel]
+
+
+def check_receptive_field_args(kernel_sizes: object, strides: object) -> None:
+    """检查 :func:`receptive_field` 的参数：``kernel_sizes`` 是非空的正整数列表，
+    ``strides`` 是 ``None`` 或与它等长的正整数列表。
+    """
+    if not isinstance(kernel_sizes, list | tuple) or len(kernel_sizes) == 0:
+        raise TypeError(f"参数 kernel_sizes 应为非空的整数列表，实际得到 {kernel_sizes!r}")
+    if strides is not None and (not isinstance(strides, list | tuple) or len(strides) != len(kernel_sizes)):
+        raise ValueError(f"参数 strides 应为与 kernel_sizes 等长的整数列表，实际得到 {strides!r}")
+    for name, values in (("kernel_sizes", kernel_sizes), ("strides", strides or [])):
+        for index, value in enumerate(values):
+            require_positive_int(value, f"{name}[{index}]")
 
 
 # --8<-- [start:receptive_field]
@@ -181,14 +201,8 @@ def receptive_field(
         >>> receptive_field([5, 2, 5, 2], strides=[1, 2, 1, 2])  # LeNet 的两个卷积块
         16
     """
-    if not isinstance(kernel_sizes, (list, tuple)) or len(kernel_sizes) == 0:
-        raise TypeError(f"参数 kernel_sizes 应为非空的整数列表，实际得到 {kernel_sizes!r}")
+    check_receptive_field_args(kernel_sizes, strides)
     strides = [1] * len(kernel_sizes) if strides is None else strides
-    if not isinstance(strides, (list, tuple)) or len(strides) != len(kernel_sizes):
-        raise ValueError(f"参数 strides 应为与 kernel_sizes 等长的整数列表，实际得到 {strides!r}")
-    for name, values in (("kernel_sizes", kernel_sizes), ("strides", strides)):
-        if any(isinstance(v, bool) or not isinstance(v, int) or v < 1 for v in values):
-            raise ValueError(f"参数 {name} 中的每个值都应为正整数，实际得到 {list(values)}")
     size, jump = 1, 1
     for k, s in zip(kernel_sizes, strides):
         size += (k - 1) * jump

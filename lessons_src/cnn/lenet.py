@@ -6,8 +6,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 from torch import nn
+
+from lessons_src.checks import require_instance, require_module, require_positive_int
 
 __all__ = ["count_parameters", "init_xavier", "layer_summary", "lenet"]
 
@@ -49,13 +54,33 @@ def init_xavier(module: nn.Module) -> None:
         >>> bool(layer.weight.abs().max() <= bound), bool((layer.bias == 0).all())
         (True, True)
     """
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"参数 module 应为 nn.Module，实际得到 {type(module).__name__}")
-    if isinstance(module, (nn.Linear, nn.Conv2d)):
+    require_module(module, "module")
+    if isinstance(module, nn.Linear | nn.Conv2d):
         nn.init.xavier_uniform_(module.weight)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
 # --8<-- [end:init_xavier]
+
+
+def check_layer_summary_args(net: object, input_shape: object) -> None:
+    """检查 :func:`layer_summary` 的参数：``net`` 是 ``nn.Sequential``，``input_shape`` 是由正整数组成的非空元组。"""
+    require_instance(net, "net", nn.Sequential, label="nn.Sequential")
+    require_instance(input_shape, "input_shape", tuple, label="tuple（由正整数组成的非空元组）")
+    if len(input_shape) == 0:
+        raise ValueError("参数 input_shape 应为由正整数组成的非空元组，实际得到 ()")
+    for index, size in enumerate(input_shape):
+        require_positive_int(size, f"input_shape[{index}]")
+
+
+@contextmanager
+def explain_shape_error(index: int, layer: nn.Module, X: torch.Tensor, input_shape: tuple[int, ...]) -> Iterator[None]:
+    """第 ``index`` 层不接受 ``X`` 的形状时（PyTorch 报 ``RuntimeError``），改报指出是哪一层的 ``ValueError``。"""
+    try:
+        yield
+    except RuntimeError as error:
+        raise ValueError(
+            f"第 {index} 层 {layer} 不接受形状为 {tuple(X.shape)} 的输入，请检查 input_shape={input_shape}"
+        ) from error
 
 
 # --8<-- [start:layer_summary]
@@ -66,8 +91,7 @@ def count_parameters(module: nn.Module) -> int:
         >>> count_parameters(nn.Conv2d(1, 6, kernel_size=5))
         156
     """
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"参数 module 应为 nn.Module，实际得到 {type(module).__name__}")
+    require_module(module, "module")
     return sum(p.numel() for p in module.parameters())
 
 
@@ -78,22 +102,14 @@ def layer_summary(net: nn.Sequential, input_shape: tuple[int, ...]) -> list[tupl
         >>> layer_summary(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten()), (1, 1, 4, 4))
         [('Conv2d', (1, 2, 2, 2), 20), ('Flatten', (1, 8), 0)]
     """
-    if not isinstance(net, nn.Sequential):
-        raise TypeError(f"参数 net 应为 nn.Sequential，实际得到 {type(net).__name__}")
-    if not (isinstance(input_shape, tuple) and input_shape
-            and all(isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in input_shape)):
-        raise ValueError(f"参数 input_shape 应为由正整数组成的非空元组，实际得到 {input_shape!r}")
-    parameter = next(net.parameters(), None)
+    check_layer_summary_args(net, input_shape)
+    parameter = next(net.parameters(), None)  # 输入放在参数所在的设备上
     X = torch.zeros(input_shape, device=parameter.device if parameter is not None else None)
     rows = []
     with torch.no_grad():
         for index, layer in enumerate(net):
-            try:
+            with explain_shape_error(index, layer, X, input_shape):  # 形状不对时，报错指出是哪一层
                 X = layer(X)
-            except RuntimeError as error:
-                raise ValueError(
-                    f"第 {index} 层 {layer} 不接受形状为 {tuple(X.shape)} 的输入，请检查 input_shape={input_shape}"
-                ) from error
             rows.append((layer.__class__.__name__, tuple(X.shape), count_parameters(layer)))
     return rows
 # --8<-- [end:layer_summary]

@@ -12,9 +12,21 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.cnn.conv_layer import require_dims, to_pair
+from lessons_src.checks import require_module, require_tensor
+from lessons_src.cnn.conv_layer import to_pair
 
 __all__ = ["comp_conv2d", "conv_output_shape", "corr2d_pad_stride"]
+
+
+def check_conv_output_shape_args(input_size: tuple[int, int], kernel_size: tuple[int, int],
+                                 total_padding: tuple[int, int]) -> None:
+    """检查 :func:`conv_output_shape` 的参数（已统一成二元组）：卷积核不大于填充后的输入，窗口至少放得下一次。"""
+    (n_h, n_w), (k_h, k_w), (p_h, p_w) = input_size, kernel_size, total_padding
+    if k_h > n_h + p_h or k_w > n_w + p_w:
+        raise ValueError(
+            f"卷积核 {(k_h, k_w)} 大于填充后的输入 {(n_h + p_h, n_w + p_w)}，"
+            "窗口一次也放不下；请减小卷积核或增加填充"
+        )
 
 
 # --8<-- [start:conv_output_shape]
@@ -39,13 +51,17 @@ def conv_output_shape(
     k_h, k_w = to_pair(kernel_size, "kernel_size")
     p_h, p_w = to_pair(total_padding, "total_padding", minimum=0)
     s_h, s_w = to_pair(stride, "stride")
-    if k_h > n_h + p_h or k_w > n_w + p_w:
-        raise ValueError(
-            f"卷积核 {(k_h, k_w)} 大于填充后的输入 {(n_h + p_h, n_w + p_w)}，"
-            "窗口一次也放不下；请减小卷积核或增加填充"
-        )
+    check_conv_output_shape_args((n_h, n_w), (k_h, k_w), (p_h, p_w))
     return (n_h - k_h + p_h + s_h) // s_h, (n_w - k_w + p_w + s_w) // s_w
 # --8<-- [end:conv_output_shape]
+
+
+def check_comp_conv2d_args(conv2d: object, X: object) -> None:
+    """检查 :func:`comp_conv2d` 的参数：``conv2d`` 是只有 1 个输入通道的层，``X`` 是二维浮点张量。"""
+    require_module(conv2d, "conv2d")
+    if getattr(conv2d, "in_channels", 1) != 1:
+        raise ValueError(f"conv2d 应只有 1 个输入通道，实际 in_channels={conv2d.in_channels}")
+    require_tensor(X, "X", floating=True, ndim=2)
 
 
 # --8<-- [start:comp_conv2d]
@@ -58,14 +74,16 @@ def comp_conv2d(conv2d: nn.Module, X: torch.Tensor) -> torch.Size:
         >>> comp_conv2d(nn.Conv2d(1, 1, kernel_size=3, padding=1), torch.rand(8, 8))
         torch.Size([8, 8])
     """
-    if not isinstance(conv2d, nn.Module):
-        raise TypeError(f"参数 conv2d 应为 nn.Module，实际得到 {type(conv2d).__name__}")
-    if getattr(conv2d, "in_channels", 1) != 1:
-        raise ValueError(f"conv2d 应只有 1 个输入通道，实际 in_channels={conv2d.in_channels}")
-    require_dims(X, "X", 2)
+    check_comp_conv2d_args(conv2d, X)
     Y = conv2d(X.reshape((1, 1, *X.shape)))
     return Y.shape[2:]
 # --8<-- [end:comp_conv2d]
+
+
+def check_corr2d_pad_stride_args(X: object, K: object) -> None:
+    """检查 :func:`corr2d_pad_stride` 的张量参数：``X``、``K`` 都是二维浮点张量（填充和步幅由 to_pair 检查）。"""
+    require_tensor(X, "X", floating=True, ndim=2)
+    require_tensor(K, "K", floating=True, ndim=2)
 
 
 # --8<-- [start:corr2d_pad_stride]
@@ -87,8 +105,7 @@ def corr2d_pad_stride(
                 [12., 30., 18.],
                 [12., 27., 15.]])
     """
-    require_dims(X, "X", 2)
-    require_dims(K, "K", 2)
+    check_corr2d_pad_stride_args(X, K)
     p_h, p_w = to_pair(padding, "padding", minimum=0)
     s_h, s_w = to_pair(stride, "stride")
     out_h, out_w = conv_output_shape(

@@ -8,11 +8,23 @@ from __future__ import annotations
 
 import torch
 
-from lessons_src.checks import require_tensor
-from lessons_src.cnn.conv_layer import require_dims, to_pair
+from lessons_src.checks import require_choice, require_tensor
+from lessons_src.cnn.conv_layer import to_pair
 from lessons_src.cnn.padding_and_strides import conv_output_shape
 
 __all__ = ["pool2d", "pool2d_per_channel"]
+
+
+def check_pool2d_args(X: object, pool_size: object, mode: object, padding: object) -> None:
+    """检查 :func:`pool2d` 的参数：二维浮点张量 ``X``，``mode`` 是 ``'max'`` 或 ``'avg'``，
+    每侧的填充不超过窗口的一半（与 PyTorch 相同）。步幅由 :func:`to_pair` 检查。
+    """
+    require_tensor(X, "X", floating=True, ndim=2)
+    require_choice(mode, "mode", ("max", "avg"))
+    k_h, k_w = to_pair(pool_size, "pool_size")
+    pad_h, pad_w = to_pair(padding, "padding", minimum=0)
+    if pad_h > k_h // 2 or pad_w > k_w // 2:
+        raise ValueError(f"每侧的填充 {(pad_h, pad_w)} 不应超过窗口 {(k_h, k_w)} 的一半（与 PyTorch 相同）")
 
 
 # --8<-- [start:pool2d]
@@ -38,16 +50,12 @@ def pool2d(
         tensor([[2., 3.],
                 [5., 6.]])
     """
-    require_dims(X, "X", 2)
-    if mode not in ("max", "avg"):
-        raise ValueError(f"参数 mode 应为 'max' 或 'avg'，实际得到 {mode!r}")
-    p_h, p_w = to_pair(pool_size, "pool_size")
-    pad_h, pad_w = to_pair(padding, "padding", minimum=0)
-    if pad_h > p_h // 2 or pad_w > p_w // 2:
-        raise ValueError(f"每侧的填充 {(pad_h, pad_w)} 不应超过窗口 {(p_h, p_w)} 的一半（与 PyTorch 相同）")
-    s_h, s_w = to_pair((p_h, p_w) if stride is None else stride, "stride")
+    check_pool2d_args(X, pool_size, mode, padding)
+    k_h, k_w = to_pair(pool_size, "pool_size")
+    pad_h, pad_w = to_pair(padding, "padding", minimum=0)  # 每一侧的填充
+    s_h, s_w = to_pair((k_h, k_w) if stride is None else stride, "stride")
     out_h, out_w = conv_output_shape(
-        tuple(X.shape), (p_h, p_w), total_padding=(2 * pad_h, 2 * pad_w), stride=(s_h, s_w)
+        tuple(X.shape), (k_h, k_w), total_padding=(2 * pad_h, 2 * pad_w), stride=(s_h, s_w)
     )
     fill = float("-inf") if mode == "max" else 0.0
     padded = torch.full((X.shape[0] + 2 * pad_h, X.shape[1] + 2 * pad_w), fill, dtype=X.dtype, device=X.device)
@@ -55,10 +63,21 @@ def pool2d(
     Y = torch.zeros(out_h, out_w, dtype=X.dtype, device=X.device)
     for i in range(out_h):
         for j in range(out_w):
-            window = padded[i * s_h:i * s_h + p_h, j * s_w:j * s_w + p_w]
+            window = padded[i * s_h:i * s_h + k_h, j * s_w:j * s_w + k_w]
             Y[i, j] = window.max() if mode == "max" else window.mean()
     return Y
 # --8<-- [end:pool2d]
+
+
+def check_pool2d_per_channel_args(X: object) -> None:
+    """检查 :func:`pool2d_per_channel` 的输入：三维或四维的浮点张量，且至少有一个通道。"""
+    require_tensor(X, "X", floating=True)
+    if X.dim() not in (3, 4):
+        raise ValueError(
+            f"参数 X 应为 3 维（通道, 高, 宽）或 4 维（批量, 通道, 高, 宽）张量，实际形状为 {tuple(X.shape)}"
+        )
+    if X.shape[:-2].numel() == 0:
+        raise ValueError(f"X 中没有任何通道，实际形状为 {tuple(X.shape)}")
 
 
 # --8<-- [start:pool2d_per_channel]
@@ -79,16 +98,9 @@ def pool2d_per_channel(
         >>> pool2d_per_channel(X, 2).shape
         torch.Size([1, 2, 2, 2])
     """
-    require_tensor(X, "X", floating=True)
-    if X.dim() not in (3, 4):
-        raise ValueError(
-            f"参数 X 应为 3 维（通道, 高, 宽）或 4 维（批量, 通道, 高, 宽）张量，"
-            f"实际形状为 {tuple(X.shape)}"
-        )
+    check_pool2d_per_channel_args(X)
     h, w = X.shape[-2:]
-    slices = X.reshape(-1, h, w)
-    if len(slices) == 0:
-        raise ValueError(f"X 中没有任何通道，实际形状为 {tuple(X.shape)}")
+    slices = X.reshape(-1, h, w)  # 每个通道（以及每个样本的每个通道）是一片二维张量
     Y = torch.stack([pool2d(x, pool_size, mode, padding=padding, stride=stride) for x in slices])
     return Y.reshape(*X.shape[:-2], *Y.shape[-2:])
 # --8<-- [end:pool2d_per_channel]

@@ -7,9 +7,18 @@ from __future__ import annotations
 
 import torch
 
-from lessons_src.cnn.conv_layer import require_dims, to_pair
+from lessons_src.checks import require_int, require_positive_int, require_tensor
 
 __all__ = ["conv_as_dense_weight", "dense_hidden", "hidden_layer_param_counts"]
+
+
+def check_hidden_layer_param_counts_args(height: object, width: object, delta: object) -> None:
+    """检查 :func:`hidden_layer_param_counts` 的参数：高和宽是正整数，``delta`` 是小于两者中较大者的非负整数。"""
+    require_positive_int(height, "height")
+    require_positive_int(width, "width")
+    require_int(delta, "delta", minimum=0)
+    if delta >= max(height, width):
+        raise ValueError(f"参数 delta 应小于图像的高和宽中较大的一个 {max(height, width)}，实际得到 {delta}")
 
 
 # --8<-- [start:hidden_layer_param_counts]
@@ -24,17 +33,23 @@ def hidden_layer_param_counts(height: int, width: int, delta: int) -> dict[str, 
         >>> hidden_layer_param_counts(28, 28, 2)
         {'全连接': 615440, '平移不变性': 3026, '平移不变性 + 局部性': 26}
     """
-    h, w = to_pair((height, width), "(height, width)")
-    if isinstance(delta, bool) or not isinstance(delta, int) or delta < 0:
-        raise ValueError(f"参数 delta 应为非负整数，实际得到 {delta!r}")
-    if delta >= max(h, w):
-        raise ValueError(f"参数 delta 应小于图像的高和宽中较大的一个 {max(h, w)}，实际得到 {delta}")
+    check_hidden_layer_param_counts_args(height, width, delta)
+    h, w = height, width
     return {
         "全连接": (h * w) ** 2 + h * w,
         "平移不变性": (2 * h - 1) * (2 * w - 1) + 1,
         "平移不变性 + 局部性": (2 * delta + 1) ** 2 + 1,
     }
 # --8<-- [end:hidden_layer_param_counts]
+
+
+def check_conv_as_dense_weight_args(V: object, height: object, width: object) -> None:
+    """检查 :func:`conv_as_dense_weight` 的参数：二维浮点张量 ``V``，高和宽都是奇数；图像的高和宽是正整数。"""
+    require_tensor(V, "V", floating=True, ndim=2)
+    if V.shape[0] % 2 == 0 or V.shape[1] % 2 == 0:
+        raise ValueError(f"卷积核 V 的高和宽应为奇数 2Δ+1，实际形状为 {tuple(V.shape)}")
+    require_positive_int(height, "height")
+    require_positive_int(width, "width")
 
 
 # --8<-- [start:conv_as_dense_weight]
@@ -49,12 +64,9 @@ def conv_as_dense_weight(V: torch.Tensor, height: int, width: int) -> torch.Tens
         >>> W.shape, int((W != 0).sum())
         (torch.Size([4, 4, 4, 4]), 100)
     """
-    require_dims(V, "V", 2)
-    kh, kw = V.shape
-    if kh % 2 == 0 or kw % 2 == 0:
-        raise ValueError(f"卷积核 V 的高和宽应为奇数 2Δ+1，实际形状为 {tuple(V.shape)}")
-    h, w = to_pair((height, width), "(height, width)")
-    dh, dw = kh // 2, kw // 2
+    check_conv_as_dense_weight_args(V, height, width)
+    h, w = height, width
+    dh, dw = V.shape[0] // 2, V.shape[1] // 2  # 即 Δ
     W = torch.zeros(h, w, h, w, dtype=V.dtype)
     for i in range(h):
         for j in range(w):
@@ -64,6 +76,14 @@ def conv_as_dense_weight(V: torch.Tensor, height: int, width: int) -> torch.Tens
                         W[i, j, i + a, j + b] = V[a + dh, b + dw]
     return W
 # --8<-- [end:conv_as_dense_weight]
+
+
+def check_dense_hidden_args(W: object, X: object) -> None:
+    """检查 :func:`dense_hidden` 的参数：四维的 ``W``、二维的 ``X``（浮点），``W`` 的后两维等于 ``X`` 的形状。"""
+    require_tensor(W, "W", floating=True, ndim=4)
+    require_tensor(X, "X", floating=True, ndim=2)
+    if W.shape[2:] != X.shape:
+        raise ValueError(f"W 的后两维 {tuple(W.shape[2:])} 应与 X 的形状 {tuple(X.shape)} 相同")
 
 
 # --8<-- [start:dense_hidden]
@@ -78,9 +98,6 @@ def dense_hidden(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
         tensor([[30.,  0.],
                 [ 0.,  0.]])
     """
-    require_dims(W, "W", 4)
-    require_dims(X, "X", 2)
-    if W.shape[2:] != X.shape:
-        raise ValueError(f"W 的后两维 {tuple(W.shape[2:])} 应与 X 的形状 {tuple(X.shape)} 相同")
+    check_dense_hidden_args(W, X)
     return torch.einsum("ijkl,kl->ij", W, X)
 # --8<-- [end:dense_hidden]

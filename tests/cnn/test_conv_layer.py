@@ -192,12 +192,12 @@ def test_corr2d_rejects_bad_input():
 @pytest.mark.parametrize(
     ("kernel_size", "error", "message"),
     [
-        (0, ValueError, "不小于 1"),
-        ((2, -1), ValueError, "不小于 1"),
-        ("3", TypeError, "整数或 \\(高, 宽\\) 二元组"),
-        ((1, 2, 3), TypeError, "二元组"),
-        ((1.0, 2), TypeError, "应为整数"),
-        (True, TypeError, "二元组"),
+        (0, ValueError, "参数 kernel_size 应为不小于 1 的整数，实际得到 0"),
+        ((2, -1), ValueError, r"参数 kernel_size\[1\] 应为不小于 1 的整数，实际得到 -1"),
+        ("3", TypeError, "参数 kernel_size 应为整数，实际得到 str"),
+        ((1, 2, 3), TypeError, "整数或 \\(高, 宽\\) 二元组"),
+        ((1.0, 2), TypeError, r"参数 kernel_size\[0\] 应为整数，实际得到 float"),
+        (True, TypeError, "参数 kernel_size 应为整数，实际得到 bool"),
     ],
 )
 def test_bad_kernel_size(kernel_size, error, message):
@@ -227,7 +227,9 @@ def test_receptive_field_rejects_bad_input():
         receptive_field(3)
     with pytest.raises(ValueError, match="等长"):
         receptive_field([3, 3], strides=[1])
-    with pytest.raises(ValueError, match="kernel_sizes 中的每个值都应为正整数"):
+    with pytest.raises(ValueError, match=r"参数 kernel_sizes\[1\] 应为正整数，实际得到 0"):
         receptive_field([3, 0])
-    with pytest.raises(ValueError, match="strides 中的每个值都应为正整数"):
+    with pytest.raises(TypeError, match=r"参数 kernel_sizes\[0\] 应为正整数，实际得到 bool"):
+        receptive_field([True, 3])
+    with pytest.raises(ValueError, match=r"参数 strides\[1\] 应为正整数，实际得到 0"):
         receptive_field([3, 3], strides=[1, 0])

@@ -107,9 +107,11 @@ def test_fit_runs_with_lenet():
 def test_bad_input():
     with pytest.raises(TypeError, match="net 应为 nn.Sequential"):
         layer_summary(nn.Linear(2, 2), (1, 2))
-    with pytest.raises(ValueError, match="input_shape 应为由正整数组成的非空元组"):
+    with pytest.raises(TypeError, match="input_shape 应为 tuple（由正整数组成的非空元组），实际得到 list"):
         layer_summary(lenet(), [1, 1, 28, 28])
     with pytest.raises(ValueError, match="input_shape 应为由正整数组成的非空元组"):
+        layer_summary(lenet(), ())
+    with pytest.raises(ValueError, match=r"参数 input_shape\[1\] 应为正整数，实际得到 0"):
         layer_summary(lenet(), (1, 0, 28, 28))
     with pytest.raises(ValueError, match=r"第 0 层 .* 不接受形状为 \(1, 3, 28, 28\) 的输入"):
         layer_summary(lenet(), (1, 3, 28, 28))

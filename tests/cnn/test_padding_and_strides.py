@@ -107,14 +107,15 @@ def test_comp_conv2d_returns_the_output_height_and_width():
         ({"input_size": 4, "kernel_size": 7, "total_padding": 2}, ValueError,
          r"卷积核 \(7, 7\) 大于填充后的输入 \(6, 6\)"),
         ({"input_size": (9, 3), "kernel_size": (3, 4)}, ValueError, "大于填充后的输入"),
-        ({"input_size": 8, "kernel_size": 3, "stride": 0}, ValueError, "stride 的每个值都应为不小于 1"),
-        ({"input_size": 8, "kernel_size": 3, "stride": (1, -2)}, ValueError, "stride 的每个值都应为不小于 1"),
-        ({"input_size": 8, "kernel_size": 3, "total_padding": -1}, ValueError, "total_padding 的每个值都应为不小于 0"),
-        ({"input_size": 0, "kernel_size": 1}, ValueError, "input_size 的每个值都应为不小于 1"),
-        ({"input_size": 8, "kernel_size": 0}, ValueError, "kernel_size 的每个值都应为不小于 1"),
-        ({"input_size": 8, "kernel_size": 2.5}, TypeError, "kernel_size 应为整数或"),
-        ({"input_size": 8, "kernel_size": (2, 2.0)}, TypeError, "kernel_size 中的值应为整数"),
-        ({"input_size": 8, "kernel_size": 3, "stride": True}, TypeError, "stride 应为整数或"),
+        ({"input_size": 8, "kernel_size": 3, "stride": 0}, ValueError, "参数 stride 应为不小于 1 的整数，实际得到 0"),
+        ({"input_size": 8, "kernel_size": 3, "stride": (1, -2)}, ValueError, r"参数 stride\[1\] 应为不小于 1 的整数"),
+        ({"input_size": 8, "kernel_size": 3, "total_padding": -1}, ValueError, "total_padding 应为不小于 0 的整数"),
+        ({"input_size": 0, "kernel_size": 1}, ValueError, "input_size 应为不小于 1 的整数"),
+        ({"input_size": 8, "kernel_size": 0}, ValueError, "kernel_size 应为不小于 1 的整数"),
+        ({"input_size": 8, "kernel_size": 2.5}, TypeError, "参数 kernel_size 应为整数，实际得到 float"),
+        ({"input_size": 8, "kernel_size": (2, 2.0)}, TypeError, r"参数 kernel_size\[1\] 应为整数，实际得到 float"),
+        ({"input_size": 8, "kernel_size": (2, 2, 2)}, TypeError, r"kernel_size 应为整数或 \(高, 宽\) 二元组"),
+        ({"input_size": 8, "kernel_size": 3, "stride": True}, TypeError, "参数 stride 应为整数，实际得到 bool"),
     ],
 )
 def test_conv_output_shape_rejects_bad_configs(kwargs, error, message):
@@ -134,9 +135,9 @@ def test_comp_conv2d_rejects_bad_input():
 def test_corr2d_pad_stride_rejects_bad_input():
     with pytest.raises(ValueError, match="大于填充后的输入"):
         corr2d_pad_stride(torch.ones(2, 2), torch.ones(5, 5), padding=1)
-    with pytest.raises(ValueError, match="stride 的每个值都应为不小于 1"):
+    with pytest.raises(ValueError, match="stride 应为不小于 1 的整数"):
         corr2d_pad_stride(torch.ones(4, 4), torch.ones(2, 2), stride=0)
-    with pytest.raises(ValueError, match="padding 的每个值都应为不小于 0"):
+    with pytest.raises(ValueError, match="padding 应为不小于 0 的整数"):
         corr2d_pad_stride(torch.ones(4, 4), torch.ones(2, 2), padding=-1)
     with pytest.raises(ValueError, match="2 维张量"):
         corr2d_pad_stride(torch.ones(4), torch.ones(2, 2))

@@ -88,12 +88,13 @@ def test_invalid_mode_is_rejected(mode):
     ("kwargs", "error", "message"),
     [
         ({"pool_size": 4}, ValueError, "大于填充后的输入"),
-        ({"pool_size": 2, "stride": 0}, ValueError, "stride 的每个值都应为不小于 1"),
-        ({"pool_size": 2, "stride": (1, -1)}, ValueError, "stride 的每个值都应为不小于 1"),
-        ({"pool_size": 0}, ValueError, "pool_size 的每个值都应为不小于 1"),
+        ({"pool_size": 2, "stride": 0}, ValueError, "参数 stride 应为不小于 1 的整数，实际得到 0"),
+        ({"pool_size": 2, "stride": (1, -1)}, ValueError, r"参数 stride\[1\] 应为不小于 1 的整数"),
+        ({"pool_size": 0}, ValueError, "pool_size 应为不小于 1 的整数"),
         ({"pool_size": 2, "padding": 2}, ValueError, "不应超过窗口"),
-        ({"pool_size": 2, "padding": -1}, ValueError, "padding 的每个值都应为不小于 0"),
-        ({"pool_size": "2"}, TypeError, "pool_size 应为整数或"),
+        ({"pool_size": 2, "padding": -1}, ValueError, "padding 应为不小于 0 的整数"),
+        ({"pool_size": "2"}, TypeError, "参数 pool_size 应为整数，实际得到 str"),
+        ({"pool_size": (2, 2, 2)}, TypeError, r"pool_size 应为整数或 \(高, 宽\) 二元组"),
     ],
 )
 def test_bad_pool_arguments(kwargs, error, message):

@@ -80,13 +80,15 @@ def test_dense_hidden_matches_einsum_free_loop():
 
 
 def test_bad_param_count_arguments():
-    with pytest.raises(ValueError, match="不小于 1"):
+    with pytest.raises(ValueError, match="参数 height 应为正整数，实际得到 0"):
         hidden_layer_param_counts(0, 5, 1)
-    with pytest.raises(TypeError, match="应为整数"):
+    with pytest.raises(TypeError, match="参数 height 应为正整数，实际得到 float"):
         hidden_layer_param_counts(5.0, 5, 1)
-    with pytest.raises(ValueError, match="delta 应为非负整数"):
+    with pytest.raises(ValueError, match="参数 width 应为正整数，实际得到 -2"):
+        hidden_layer_param_counts(5, -2, 1)
+    with pytest.raises(ValueError, match="参数 delta 应为不小于 0 的整数，实际得到 -1"):
         hidden_layer_param_counts(5, 5, -1)
-    with pytest.raises(ValueError, match="delta 应为非负整数"):
+    with pytest.raises(TypeError, match="参数 delta 应为整数，实际得到 bool"):
         hidden_layer_param_counts(5, 5, True)
     with pytest.raises(ValueError, match="应小于图像的高和宽中较大的一个 5"):
         hidden_layer_param_counts(5, 3, 5)
@@ -99,8 +101,10 @@ def test_bad_dense_weight_arguments():
         conv_as_dense_weight(torch.ones(3), 4, 4)
     with pytest.raises(TypeError, match="浮点张量"):
         conv_as_dense_weight(torch.ones(3, 3, dtype=torch.int64), 4, 4)
-    with pytest.raises(ValueError, match="不小于 1"):
+    with pytest.raises(ValueError, match="参数 height 应为正整数，实际得到 0"):
         conv_as_dense_weight(torch.ones(3, 3), 0, 4)
+    with pytest.raises(TypeError, match="参数 width 应为正整数，实际得到 str"):
+        conv_as_dense_weight(torch.ones(3, 3), 4, "4")
     with pytest.raises(ValueError, match=r"W 的后两维 \(2, 2\) 应与 X 的形状 \(3, 3\) 相同"):
         dense_hidden(torch.ones(3, 3, 2, 2), torch.ones(3, 3))
     with pytest.raises(ValueError, match="4 维张量"):
