@@ -1,6 +1,8 @@
 """自定义层：不带参数的 CenteredLayer，带参数的 MyLinear，以及用 ParameterList / ParameterDict 管理参数的层。
 
-对应页面 ``docs/deep-learning-computation/custom-layer.md``。
+对应页面 ``docs/deep-learning-computation/custom-layer.md``。输入的检查用
+:func:`~lessons_src.deep_learning_computation.model_construction.require_features`，其余检查写在各个类上方的
+``check_<类名>_…_args`` 里，页面展示的方法开头只有一行。
 """
 
 from __future__ import annotations
@@ -8,10 +10,17 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_instance, require_positive_int, require_tensor
 from lessons_src.deep_learning_computation.model_construction import require_features
 
 __all__ = ["CenteredLayer", "MyDictDense", "MyLinear", "MyListDense"]
+
+
+def check_centered_layer_forward_args(X: object) -> None:
+    """检查 :meth:`CenteredLayer.forward` 的输入：非空的浮点张量（空张量没有均值）。"""
+    require_tensor(X, "X", floating=True)
+    if X.numel() == 0:
+        raise ValueError("参数 X 不能是空张量：空张量没有均值")
 
 
 # --8<-- [start:CenteredLayer]
@@ -24,11 +33,15 @@ class CenteredLayer(nn.Module):
     """
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_tensor(X, "X", floating=True)
-        if X.numel() == 0:
-            raise ValueError("参数 X 不能是空张量：空张量没有均值")
+        check_centered_layer_forward_args(X)
         return X - X.mean()
 # --8<-- [end:CenteredLayer]
+
+
+def check_my_linear_args(in_units: object, units: object) -> None:
+    """检查 :class:`MyLinear` 的两个尺寸：都应是正整数。"""
+    require_positive_int(in_units, "in_units")
+    require_positive_int(units, "units")
 
 
 # --8<-- [start:MyLinear]
@@ -52,8 +65,8 @@ class MyLinear(nn.Module):
 
     def __init__(self, in_units: int, units: int) -> None:
         super().__init__()
-        self.in_units = require_positive_int(in_units, "in_units")
-        self.units = require_positive_int(units, "units")
+        check_my_linear_args(in_units, units)
+        self.in_units, self.units = in_units, units
         self.weight = nn.Parameter(torch.randn(in_units, units) * 0.01)
         self.bias = nn.Parameter(torch.zeros(units))
 
@@ -91,6 +104,14 @@ class MyListDense(nn.Module):
 # --8<-- [end:MyListDense]
 
 
+def check_my_dict_dense_forward_args(x: object, choice: object, params: nn.ParameterDict) -> None:
+    """检查 :meth:`MyDictDense.forward` 的参数：``x`` 有 4 个特征，``choice`` 是 ``params`` 中某个参数的名字。"""
+    require_features(x, 4, "x")
+    require_instance(choice, "choice", str, label="str（参数的名字）")
+    if choice not in params:
+        raise ValueError(f"参数 choice 应为 {list(params.keys())} 之一，实际得到 {choice!r}")
+
+
 # --8<-- [start:MyDictDense]
 class MyDictDense(nn.Module):
     """用 ``nn.ParameterDict`` 按名字存放 3 个矩阵，前向传播时由 ``choice`` 选用其中一个。
@@ -110,10 +131,6 @@ class MyDictDense(nn.Module):
         self.params.update({"linear3": nn.Parameter(torch.randn(4, 2))})
 
     def forward(self, x: torch.Tensor, choice: str = "linear1") -> torch.Tensor:
-        require_features(x, 4, "x")
-        if not isinstance(choice, str):
-            raise TypeError(f"参数 choice 应为字符串（参数的名字），实际得到 {type(choice).__name__}")
-        if choice not in self.params:
-            raise ValueError(f"参数 choice 应为 {list(self.params.keys())} 之一，实际得到 {choice!r}")
+        check_my_dict_dense_forward_args(x, choice, self.params)
         return x @ self.params[choice]
 # --8<-- [end:MyDictDense]

@@ -1,6 +1,7 @@
 """层和块：自定义块 MLP、手写的顺序块 MySequential、在前向传播中执行任意代码的 FixedHiddenMLP、嵌套块 NestMLP。
 
-对应页面 ``docs/deep-learning-computation/model-construction.md``。
+对应页面 ``docs/deep-learning-computation/model-construction.md``。页面展示的方法开头只有一行参数检查：
+输入用 :func:`require_features`（本章其他模块也用它），其余调用写在各个类上方的 ``check_<类名>_…_args``。
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_module, require_positive_int, require_tensor
 
 __all__ = [
     "MLP",
@@ -20,7 +21,6 @@ __all__ = [
 ]
 
 
-# --8<-- [start:checks]
 def require_features(X: object, num_features: int, name: str = "X") -> torch.Tensor:
     """确认 ``X`` 是浮点张量，且最后一维（特征维）的长度是 ``num_features``，原样返回。
 
@@ -37,7 +37,13 @@ def require_features(X: object, num_features: int, name: str = "X") -> torch.Ten
             f"例如形状 (批量大小, {num_features})"
         )
     return X
-# --8<-- [end:checks]
+
+
+def check_mlp_args(num_inputs: object, num_hiddens: object, num_outputs: object) -> None:
+    """检查 :class:`MLP` 的三个尺寸：都应是正整数。"""
+    require_positive_int(num_inputs, "num_inputs")
+    require_positive_int(num_hiddens, "num_hiddens")
+    require_positive_int(num_outputs, "num_outputs")
 
 
 # --8<-- [start:MLP]
@@ -57,14 +63,20 @@ class MLP(nn.Module):
 
     def __init__(self, num_inputs: int = 20, num_hiddens: int = 256, num_outputs: int = 10) -> None:
         super().__init__()  # 先让 nn.Module 完成自己的初始化，子模块和参数才能被登记
-        self.num_inputs = require_positive_int(num_inputs, "num_inputs")
-        self.hidden = nn.Linear(num_inputs, require_positive_int(num_hiddens, "num_hiddens"))
-        self.out = nn.Linear(num_hiddens, require_positive_int(num_outputs, "num_outputs"))
+        check_mlp_args(num_inputs, num_hiddens, num_outputs)
+        self.hidden = nn.Linear(num_inputs, num_hiddens)
+        self.out = nn.Linear(num_hiddens, num_outputs)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_features(X, self.num_inputs)
+        require_features(X, self.hidden.in_features)
         return self.out(F.relu(self.hidden(X)))  # ReLU 用函数形式，它没有参数，不必做成子模块
 # --8<-- [end:MLP]
+
+
+def check_my_sequential_args(modules: tuple[object, ...]) -> None:
+    """检查 :class:`MySequential` 的参数：每一个都应是 ``nn.Module`` 的实例（不是类本身，也不是普通函数）。"""
+    for index, module in enumerate(modules):
+        require_module(module, f"modules[{index}]")
 
 
 # --8<-- [start:MySequential]
@@ -87,12 +99,8 @@ class MySequential(nn.Module):
 
     def __init__(self, *modules: nn.Module) -> None:
         super().__init__()
+        check_my_sequential_args(modules)
         for index, module in enumerate(modules):
-            if not isinstance(module, nn.Module):
-                raise TypeError(
-                    f"第 {index} 个参数应为 nn.Module 的实例，实际得到 {type(module).__name__}"
-                    f"（{module!r}）；层要先实例化，例如写 nn.ReLU() 而不是 nn.ReLU"
-                )
             # add_module 把子块登记到 self._modules 中（一个有序字典），
             # parameters()、to(device)、state_dict() 都通过它找到子块的参数
             self.add_module(str(index), module)
@@ -104,6 +112,13 @@ class MySequential(nn.Module):
             X = block(X)
         return X
 # --8<-- [end:MySequential]
+
+
+def check_fixed_hidden_mlp_forward_args(X: object) -> None:
+    """检查 :meth:`FixedHiddenMLP.forward` 的输入：最后一维有 20 个特征的浮点张量，且不含 NaN 和无穷大。"""
+    require_features(X, 20)
+    if not torch.isfinite(X).all():
+        raise ValueError("参数 X 中有 NaN 或无穷大；下面的 while 循环对无穷大不会终止")
 
 
 # --8<-- [start:FixedHiddenMLP]
@@ -127,9 +142,7 @@ class FixedHiddenMLP(nn.Module):
         self.linear = nn.Linear(20, 20)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_features(X, 20)
-        if not torch.isfinite(X).all():
-            raise ValueError("参数 X 中有 NaN 或无穷大；下面的 while 循环对无穷大不会终止")
+        check_fixed_hidden_mlp_forward_args(X)
         X = self.linear(X)
         X = F.relu(X @ self.rand_weight + 1)
         X = self.linear(X)  # 再用一次同一个全连接层：两次使用共享同一组参数

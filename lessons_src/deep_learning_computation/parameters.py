@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_module, require_positive_int, require_real
+from lessons_src.checks import require_instance, require_module, require_positive_int, require_real
 
 __all__ = ["block1", "block2", "init_constant", "init_normal", "init_xavier", "my_init", "tied_net"]
 
@@ -48,11 +48,18 @@ def init_normal(module: nn.Module) -> None:
         >>> net[0].bias.abs().sum().item()
         0.0
     """
-    if isinstance(require_module(module, "module"), nn.Linear):
+    require_module(module, "module")
+    if isinstance(module, nn.Linear):
         nn.init.normal_(module.weight, mean=0.0, std=0.01)  # std=0.0 会把权重全部变成 0
         if module.bias is not None:
             nn.init.zeros_(module.bias)
 # --8<-- [end:init_normal]
+
+
+def check_init_constant_args(module: object, value: object) -> None:
+    """检查 :func:`init_constant` 的参数：``module`` 是 ``nn.Module`` 的实例，``value`` 是有限实数。"""
+    require_real(value, "value")
+    require_module(module, "module")
 
 
 # --8<-- [start:init_constant]
@@ -65,8 +72,8 @@ def init_constant(module: nn.Module, value: float = 1.0) -> None:
         >>> layer.weight[0]
         tensor([42., 42.], grad_fn=<SelectBackward0>)
     """
-    value = require_real(value, "value")
-    if isinstance(require_module(module, "module"), nn.Linear):
+    check_init_constant_args(module, value)
+    if isinstance(module, nn.Linear):
         nn.init.constant_(module.weight, value)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
@@ -83,7 +90,8 @@ def init_xavier(module: nn.Module) -> None:
         >>> bool(layer.weight.abs().max() <= (6 / (4 + 8)) ** 0.5)
         True
     """
-    if isinstance(require_module(module, "module"), nn.Linear):
+    require_module(module, "module")
+    if isinstance(module, nn.Linear):
         nn.init.xavier_uniform_(module.weight)
         if module.bias is not None:
             nn.init.zeros_(module.bias)
@@ -103,11 +111,19 @@ def my_init(module: nn.Module) -> None:
         >>> bool(nonzero.min() >= 5 and nonzero.max() <= 10)
         True
     """
-    if isinstance(require_module(module, "module"), nn.Linear):
+    require_module(module, "module")
+    if isinstance(module, nn.Linear):
         nn.init.uniform_(module.weight, -10, 10)
         with torch.no_grad():  # 直接改参数的值，不让这一步进入计算图
             module.weight *= module.weight.abs() >= 5
 # --8<-- [end:my_init]
+
+
+def check_tied_net_args(shared: object) -> None:
+    """检查 :func:`tied_net` 的参数：``shared`` 应为 8 → 8 的 ``nn.Linear``。"""
+    require_instance(shared, "shared", nn.Linear, label="nn.Linear")
+    if (shared.in_features, shared.out_features) != (8, 8):
+        raise ValueError(f"参数 shared 应为 8 → 8 的全连接层 nn.Linear(8, 8)，实际得到 {shared!r}")
 
 
 # --8<-- [start:tied_net]
@@ -124,10 +140,7 @@ def tied_net(shared: nn.Linear | None = None) -> nn.Sequential:
     """
     if shared is None:
         shared = nn.Linear(8, 8)
-    if not isinstance(shared, nn.Linear):
-        raise TypeError(f"参数 shared 应为 nn.Linear，实际得到 {type(shared).__name__}")
-    if (shared.in_features, shared.out_features) != (8, 8):
-        raise ValueError(f"参数 shared 应为 8 → 8 的全连接层 nn.Linear(8, 8)，实际得到 {shared!r}")
+    check_tied_net_args(shared)
     return nn.Sequential(
         nn.Linear(4, 8), nn.ReLU(),
         shared, nn.ReLU(),

@@ -8,9 +8,20 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_module
+from lessons_src.checks import require_instance, require_int, require_module
 
 __all__ = ["parameter_devices", "try_all_gpus", "try_gpu"]
+
+
+def check_try_gpu_args(i: object, strict: object) -> None:
+    """检查 :func:`try_gpu` 的参数：``i`` 是非负整数（GPU 编号），``strict`` 是布尔值；
+    ``strict=True`` 时还要求第 ``i`` 块 GPU 存在。
+    """
+    require_int(i, "i", minimum=0, what="GPU 编号")
+    require_instance(strict, "strict", bool, label="True 或 False")
+    count = torch.cuda.device_count()
+    if strict and i >= count:
+        raise RuntimeError(f"找不到 GPU cuda:{i}：这台机器上可用的 GPU 有 {count} 块")
 
 
 # --8<-- [start:try_gpu]
@@ -33,17 +44,9 @@ def try_gpu(i: int = 0, *, strict: bool = False) -> torch.device:
         >>> try_gpu(torch.cuda.device_count())  # 编号超出范围，退回 CPU
         device(type='cpu')
     """
-    if isinstance(i, bool) or not isinstance(i, int):
-        raise TypeError(f"参数 i 应为整数（GPU 编号），实际得到 {type(i).__name__}")
-    if i < 0:
-        raise ValueError(f"参数 i 应为非负整数（GPU 编号从 0 开始），实际得到 {i}")
-    if not isinstance(strict, bool):
-        raise TypeError(f"参数 strict 应为 True 或 False，实际得到 {type(strict).__name__}")
-    count = torch.cuda.device_count()
-    if i < count:
+    check_try_gpu_args(i, strict)  # strict=True 时，GPU 不存在就在这里报错
+    if i < torch.cuda.device_count():
         return torch.device(f"cuda:{i}")
-    if strict:
-        raise RuntimeError(f"找不到 GPU cuda:{i}：这台机器上可用的 GPU 有 {count} 块")
     return torch.device("cpu")
 
 
@@ -59,6 +62,13 @@ def try_all_gpus() -> list[torch.device]:
 # --8<-- [end:try_gpu]
 
 
+def check_parameter_devices_args(model: object) -> None:
+    """检查 :func:`parameter_devices` 的参数：``nn.Module`` 的实例，且至少有一个参数或缓冲区。"""
+    require_module(model, "model")
+    if next(model.parameters(), None) is None and next(model.buffers(), None) is None:
+        raise ValueError("参数 model 没有任何参数或缓冲区，无从判断它在哪个设备上")
+
+
 # --8<-- [start:parameter_devices]
 def parameter_devices(model: nn.Module) -> set[torch.device]:
     """模型的参数和缓冲区所在设备的集合；只有一个元素，说明它们都在同一个设备上。
@@ -67,9 +77,6 @@ def parameter_devices(model: nn.Module) -> set[torch.device]:
         >>> parameter_devices(nn.Linear(2, 1))
         {device(type='cpu')}
     """
-    require_module(model, "model")
-    tensors = [*model.parameters(), *model.buffers()]
-    if not tensors:
-        raise ValueError("参数 model 没有任何参数或缓冲区，无从判断它在哪个设备上")
-    return {tensor.device for tensor in tensors}
+    check_parameter_devices_args(model)
+    return {tensor.device for tensor in [*model.parameters(), *model.buffers()]}
 # --8<-- [end:parameter_devices]

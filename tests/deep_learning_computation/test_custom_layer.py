@@ -129,5 +129,5 @@ def test_dense_layers_bad_arguments():
         MyListDense()(torch.rand(2, 3))
     with pytest.raises(ValueError, match=r"choice 应为 \['linear1', 'linear2', 'linear3'\] 之一，实际得到 'linear4'"):
         MyDictDense()(torch.rand(2, 4), "linear4")
-    with pytest.raises(TypeError, match="choice 应为字符串.*int"):
+    with pytest.raises(TypeError, match="参数 choice 应为 str（参数的名字），实际得到 int"):
         MyDictDense()(torch.rand(2, 4), 1)

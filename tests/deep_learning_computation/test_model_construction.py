@@ -152,9 +152,10 @@ def test_fixed_hidden_mlp_rejects_non_finite_input():
 
 
 def test_my_sequential_rejects_classes_and_other_objects():
-    with pytest.raises(TypeError, match=r"第 1 个参数应为 nn.Module 的实例，实际得到 type.*nn.ReLU\(\)"):
+    message = r"参数 modules\[1\] 应为 nn.Module 的实例，实际得到类 ReLU 本身；请先实例化，例如写 ReLU\(\)"
+    with pytest.raises(TypeError, match=message):
         MySequential(nn.Linear(2, 2), nn.ReLU)
-    with pytest.raises(TypeError, match="第 0 个参数.*实际得到 function"):
+    with pytest.raises(TypeError, match=r"参数 modules\[0\] 应为 nn.Module 的实例，实际得到 function"):
         MySequential(F.relu)
 
 

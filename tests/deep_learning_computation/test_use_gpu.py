@@ -81,10 +81,10 @@ def test_parameter_devices_sees_buffers():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "message"),
     [
-        (("0",), {}, TypeError, "参数 i 应为整数.*str"),
-        ((1.0,), {}, TypeError, "参数 i 应为整数.*float"),
-        ((True,), {}, TypeError, "参数 i 应为整数.*bool"),
-        ((-1,), {}, ValueError, "参数 i 应为非负整数.*-1"),
+        (("0",), {}, TypeError, "参数 i（GPU 编号）应为整数，实际得到 str"),
+        ((1.0,), {}, TypeError, "参数 i（GPU 编号）应为整数，实际得到 float"),
+        ((True,), {}, TypeError, "参数 i（GPU 编号）应为整数，实际得到 bool"),
+        ((-1,), {}, ValueError, "参数 i（GPU 编号）应为不小于 0 的整数，实际得到 -1"),
         ((0,), {"strict": 1}, TypeError, "参数 strict 应为 True 或 False.*int"),
     ],
 )
