@@ -11,6 +11,7 @@ from sklearn.model_selection import KFold
 from lessons_src.mlp.model_selection import (
     LossCurves,
     cross_validation_loss,
+    fit_least_squares,
     k_fold_indices,
     make_polynomial_data,
     minibatch_indices,
@@ -94,6 +95,37 @@ def test_train_polynomial_reaches_the_least_squares_solution():
     assert curves.train_loss[-1] == pytest.approx(expected_train, rel=1e-5)
 
 
+def test_least_squares_solves_the_normal_equations():
+    X_train, y_train, X_test, y_test = make_polynomial_data(50, 30)
+    X_train, X_test = X_train[:, :4], X_test[:, :4]
+    train_loss, test_loss, w = fit_least_squares(X_train, y_train, X_test, y_test)
+    X, y = X_train.double(), y_train.double()
+    torch.testing.assert_close(w, torch.linalg.solve(X.T @ X, X.T @ y))  # 正规方程 XᵀX w = Xᵀy
+    assert train_loss == pytest.approx(((X @ w - y) ** 2).mean().item())
+    assert test_loss == pytest.approx(((X_test.double() @ w - y_test.double()) ** 2).mean().item())
+    # 梯度下降训练够久，就走到闭式解附近
+    curves = train_polynomial(X_train, y_train, X_test, y_test, num_epochs=300)
+    torch.testing.assert_close(curves.weight.double(), w, atol=0.05, rtol=0)
+
+
+def test_least_squares_with_as_many_coefficients_as_samples_fits_the_noise():
+    X_train, y_train, X_test, y_test = make_polynomial_data(20, 100)
+    cubic = fit_least_squares(X_train[:, :4], y_train, X_test[:, :4], y_test)
+    full = fit_least_squares(X_train, y_train, X_test, y_test)
+    assert full[0] < 0.01 < cubic[0]  # 训练损失低于噪声的方差 0.1²
+    assert full[1] > 1e6 * cubic[1]
+
+
+def test_least_squares_rejects_bad_arguments():
+    X, y, X_test, y_test = make_polynomial_data(10, 5)
+    with pytest.raises(ValueError, match="test_y 的形状应为"):
+        fit_least_squares(X, y, X_test, y_test[:2])
+    with pytest.raises(ValueError, match="特征数应相同"):
+        fit_least_squares(X[:, :2], y, X_test, y_test)
+    with pytest.raises(TypeError, match="参数 train_y 应为浮点张量"):
+        fit_least_squares(X, y.long(), X_test, y_test)
+
+
 def test_underfitting_model_has_a_large_training_loss():
     X_train, y_train, X_test, y_test = make_polynomial_data(20, 50)
     linear = train_polynomial(X_train[:, :2], y_train, X_test[:, :2], y_test, num_epochs=100)
@@ -137,7 +169,7 @@ def test_k_fold_rejects_bad_arguments():
 def test_minibatch_indices_rejects_bad_arguments():
     with pytest.raises(ValueError, match="参数 batch_size 应为不小于 1"):
         minibatch_indices(5, 0)
-    with pytest.raises(TypeError, match="torch.Generator"):
+    with pytest.raises(TypeError, match="参数 generator 应为 torch.Generator 或 None，实际得到 int"):
         minibatch_indices(5, 2, generator=0)
 
 
@@ -169,8 +201,10 @@ def test_train_polynomial_rejects_bad_arguments():
         train_polynomial(X, y, X_test.tolist(), y_test)
     with pytest.raises(ValueError, match="num_epochs 应为不小于 1"):
         train_polynomial(X, y, X_test, y_test, num_epochs=0)
-    with pytest.raises(ValueError, match="参数 lr 应不小于 0"):
+    with pytest.raises(ValueError, match="参数 lr（学习率）应为正数，实际得到 -0.1"):
         train_polynomial(X, y, X_test, y_test, lr=-0.1)
+    with pytest.raises(ValueError, match="参数 lr（学习率）应为正数，实际得到 0.0"):
+        train_polynomial(X, y, X_test, y_test, lr=0)
 
 
 def test_plot_loss_curves_rejects_bad_arguments():
