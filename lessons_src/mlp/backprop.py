@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_callable, require_positive_int, require_tensor
 
 __all__ = [
     "PARAM_NAMES",
@@ -87,6 +87,29 @@ def check_columns(X: object, n_x: int) -> torch.Tensor:
     return X
 
 
+def check_forward_args(X: object, params: object) -> None:
+    """检查 :func:`forward` 的参数：``params`` 见 :func:`check_params`，``X`` 的形状为 ``(n_x, m)``。"""
+    n_x, _, _ = check_params(params)
+    check_columns(X, n_x)
+
+
+def check_binary_cross_entropy_args(A2: object, Y: object) -> None:
+    """检查 :func:`binary_cross_entropy` 的参数：两个形状相同的浮点张量。"""
+    require_tensor(A2, "A2", floating=True)
+    require_tensor(Y, "Y", floating=True)
+    if A2.shape != Y.shape:
+        raise ValueError(f"A2 与 Y 的形状应相同，实际为 {tuple(A2.shape)} 和 {tuple(Y.shape)}")
+
+
+def check_backward_args(X: object, Y: object, params: object) -> None:
+    """检查 :func:`backward` 的参数：``X``、``params`` 同 :func:`forward`，``Y`` 的形状为 ``(n_y, m)``。"""
+    n_x, _, n_y = check_params(params)
+    check_columns(X, n_x)
+    require_tensor(Y, "Y", floating=True)
+    if tuple(Y.shape) != (n_y, X.shape[1]):
+        raise ValueError(f"参数 Y 的形状应为 (n_y, m) = ({n_y}, {X.shape[1]})，实际为 {tuple(Y.shape)}")
+
+
 def init_params(
     n_x: int, n_h: int, n_y: int = 1, *, seed: int = 0, dtype: torch.dtype = torch.float64
 ) -> dict[str, torch.Tensor]:
@@ -141,8 +164,7 @@ def forward(X: torch.Tensor, params: dict[str, torch.Tensor]) -> tuple[torch.Ten
         >>> sorted(cache)
         ['A1', 'A2', 'Z1', 'Z2']
     """
-    n_x, _, _ = check_params(params)
-    check_columns(X, n_x)
+    check_forward_args(X, params)
     Z1 = params["W1"] @ X + params["b1"]
     A1 = torch.tanh(Z1)
     Z2 = params["W2"] @ A1 + params["b2"]
@@ -159,10 +181,7 @@ def binary_cross_entropy(A2: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
         >>> binary_cross_entropy(torch.tensor([[0.5, 0.5]]), torch.tensor([[0.0, 1.0]]))
         tensor(0.6931)
     """
-    require_tensor(A2, "A2", floating=True)
-    require_tensor(Y, "Y", floating=True)
-    if A2.shape != Y.shape:
-        raise ValueError(f"A2 与 Y 的形状应相同，实际为 {tuple(A2.shape)} 和 {tuple(Y.shape)}")
+    check_binary_cross_entropy_args(A2, Y)
     m = Y.shape[-1]
     return -(Y * torch.log(A2) + (1 - Y) * torch.log(1 - A2)).sum() / m
 # --8<-- [end:binary_cross_entropy]
@@ -185,12 +204,8 @@ def backward(
         >>> all(grads[name].shape == params[name].shape for name in params)
         True
     """
-    n_x, _, n_y = check_params(params)
-    check_columns(X, n_x)
-    require_tensor(Y, "Y", floating=True)
+    check_backward_args(X, Y, params)
     m = X.shape[1]
-    if tuple(Y.shape) != (n_y, m):
-        raise ValueError(f"参数 Y 的形状应为 (n_y, m) = ({n_y}, {m})，实际为 {tuple(Y.shape)}")
     A1, A2 = cache["A1"], cache["A2"]
     dZ2 = A2 - Y                                        # (n_y, m)
     dW2 = dZ2 @ A1.T / m                                # (n_y, n_h)
@@ -268,8 +283,7 @@ def saved_tensor_bytes(compute: Callable[[], torch.Tensor]) -> int:
         ...     saved_tensor_bytes(lambda: torch.tanh(w).sum())
         0
     """
-    if not callable(compute):
-        raise TypeError(f"参数 compute 应为不带参数的函数，实际得到 {type(compute).__name__}")
+    require_callable(compute, "compute")
     seen: dict[tuple[int, int], int] = {}
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:

@@ -204,7 +204,7 @@ def test_bad_init_arguments(kwargs, error, message):
 def test_other_bad_arguments():
     with pytest.raises(ValueError, match="m 应为正整数"):
         make_xor_data(0)
-    with pytest.raises(TypeError, match="不带参数的函数"):
+    with pytest.raises(TypeError, match="参数 compute 应为可调用的函数"):
         saved_tensor_bytes(torch.zeros(3))
     with pytest.raises(TypeError, match="应为字典"):
         to_sequential(None)
