@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from torch.utils.data import DataLoader, Dataset, IterableDataset
 from torchvision.datasets import CIFAR10, MNIST, VisionDataset
 from torchvision.datasets.utils import calculate_md5
 
-from lessons_src.checks import require_positive_int
+from lessons_src.checks import require_instance, require_positive_int
 
 __all__ = [
     "CIFAR10_LABELS",
@@ -35,6 +36,12 @@ __all__ = [
 
 CIFAR10_LABELS = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 """CIFAR-10 的 10 个类别（英文名，按标签 0–9 的顺序），与真实数据 ``batches.meta`` 中的 ``label_names`` 相同。"""
+
+
+def check_write_fake_cifar10_args(per_batch: object, n_test: object) -> None:
+    """检查 :func:`write_fake_cifar10` 的参数：每个训练批次和测试集的图像数都是正整数。"""
+    require_positive_int(per_batch, "per_batch")
+    require_positive_int(n_test, "n_test")
 
 
 # --8<-- [start:write_fake_cifar10]
@@ -58,8 +65,7 @@ def write_fake_cifar10(
         >>> sorted(checksums)
         ['batches.meta', 'data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch']
     """
-    require_positive_int(per_batch, "per_batch")
-    require_positive_int(n_test, "n_test")
+    check_write_fake_cifar10_args(per_batch, n_test)
     folder = Path(root) / CIFAR10.base_folder
     folder.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -83,6 +89,15 @@ def write_fake_cifar10(
 # --8<-- [end:write_fake_cifar10]
 
 
+def check_cifar10_with_checksums_args(checksums: object) -> None:
+    """确认 ``checksums`` 是 ``{文件名: MD5}`` 的字典，而且 CIFAR-10 的 7 个文件都有。"""
+    require_instance(checksums, "checksums", Mapping, label="{文件名: MD5} 的字典")
+    needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
+    missing = [name for name in needed if name not in checksums]  # type: ignore[operator]
+    if missing:
+        raise ValueError(f"checksums 缺少这些文件的 MD5：{missing}；应包含 {needed}")
+
+
 # --8<-- [start:cifar10_with_checksums]
 def cifar10_with_checksums(checksums: Mapping[str, str]) -> type[CIFAR10]:
     """返回 ``torchvision.datasets.CIFAR10`` 的一个子类，它用 ``checksums`` 中的 MD5 检查文件。
@@ -97,12 +112,7 @@ def cifar10_with_checksums(checksums: Mapping[str, str]) -> type[CIFAR10]:
         >>> issubclass(LocalCIFAR10, CIFAR10), len(LocalCIFAR10(root, train=True)), len(LocalCIFAR10(root, train=False))
         (True, 10, 3)
     """
-    if not isinstance(checksums, Mapping):
-        raise TypeError(f"参数 checksums 应为 {{文件名: MD5}} 的字典，实际得到 {type(checksums).__name__}")
-    needed = [name for name, _ in CIFAR10.train_list + CIFAR10.test_list] + [CIFAR10.meta["filename"]]
-    missing = [name for name in needed if name not in checksums]
-    if missing:
-        raise ValueError(f"checksums 缺少这些文件的 MD5：{missing}；应包含 {needed}")
+    check_cifar10_with_checksums_args(checksums)
     attributes = {
         "train_list": [[name, checksums[name]] for name, _ in CIFAR10.train_list],
         "test_list": [[name, checksums[name]] for name, _ in CIFAR10.test_list],
@@ -111,6 +121,16 @@ def cifar10_with_checksums(checksums: Mapping[str, str]) -> type[CIFAR10]:
     }
     return type("LocalCIFAR10", (CIFAR10,), attributes)
 # --8<-- [end:cifar10_with_checksums]
+
+
+def check_open_dataset_args(dataset_class: object, train: object, download: object) -> None:
+    """检查 :func:`open_dataset` 的参数：``dataset_class`` 是 torchvision 的数据集类，
+    ``train``、``download`` 是 ``bool``。
+    """
+    if not (isinstance(dataset_class, type) and issubclass(dataset_class, VisionDataset)):
+        raise TypeError(f"参数 dataset_class 应为 torchvision 的数据集类（如 CIFAR10），实际得到 {dataset_class!r}")
+    for name, flag in (("train", train), ("download", download)):
+        require_instance(flag, name, bool, label="True 或 False")
 
 
 # --8<-- [start:open_dataset]
@@ -160,19 +180,66 @@ def open_dataset(
         ...
         FileNotFoundError: CIFAR10 的数据文件在 ... 中不存在或已损坏...
     """
-    if not (isinstance(dataset_class, type) and issubclass(dataset_class, VisionDataset)):
-        raise TypeError(f"参数 dataset_class 应为 torchvision 的数据集类（如 CIFAR10），实际得到 {dataset_class!r}")
-    for name, flag in (("train", train), ("download", download)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"参数 {name} 应为 True 或 False，实际得到 {flag!r}")
-    try:
+    check_open_dataset_args(dataset_class, train, download)
+    with explain_missing_files(dataset_class, root):
         return dataset_class(root, train=train, transform=transform, download=download)
+
+
+@contextmanager
+def explain_missing_files(dataset_class: type[VisionDataset], root: str | os.PathLike) -> Iterator[None]:
+    """把 torchvision 找不到数据文件（或校验失败）时的 ``RuntimeError`` 换成说明文件夹位置的 ``FileNotFoundError``。"""
+    try:
+        yield
     except RuntimeError as error:
-        raise FileNotFoundError(
-            f"{dataset_class.__name__} 的数据文件在 {expected_location(dataset_class, root)} 中不存在或已损坏"
-            f"（torchvision：{error}）；有网络时传入 download=True 自动下载，否则把数据文件放到这个文件夹"
-        ) from error
+        folder = expected_location(dataset_class, root)
+        hint = "有网络时传入 download=True 自动下载，否则把数据文件放到这个文件夹"
+        message = f"{dataset_class.__name__} 的数据文件在 {folder} 中不存在或已损坏（torchvision：{error}）；{hint}"
+        raise FileNotFoundError(message) from error
 # --8<-- [end:open_dataset]
+
+
+def check_images(images: object, *, single: bool = False) -> None:
+    """确认 ``images`` 是浮点图像张量：单个样本 ``(C, H, W)``（``single=True``），或小批量 ``(N, C, H, W)``。"""
+    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
+        kind = type(images).__name__ if not isinstance(images, torch.Tensor) else f"dtype 为 {images.dtype} 的张量"
+        raise TypeError(
+            f"图像应为取值在 [0, 1] 的浮点张量，实际得到 {kind}；"
+            "请在 transform 中加入 v2.ToImage() 和 v2.ToDtype(torch.float32, scale=True)"
+        )
+    if images.dim() != (3 if single else 4) or images.shape[-3] == 0:
+        what = "每个样本的图像形状应为 (C, H, W)" if single else "每个小批量的图像形状应为 (N, C, H, W)"
+        raise ValueError(f"{what}，实际为 {tuple(images.shape)}")
+
+
+def check_batch_images(images: object, total: torch.Tensor | float) -> None:
+    """检查 :func:`channel_mean_std` 读到的一个小批量：``(N, C, H, W)`` 的浮点张量，
+    通道数与已经累加的和 ``total``（第一个小批量之前是 ``0.0``）一致。
+    """
+    check_images(images)
+    channels = images.shape[1]  # type: ignore[union-attr]
+    if isinstance(total, torch.Tensor) and len(total) != channels:
+        raise ValueError(f"各个小批量的通道数不一致：先是 {len(total)}，后来是 {channels}")
+
+
+def check_image_data(data: object, batch_size: object) -> None:
+    """检查 :func:`channel_mean_std` 的输入：``Dataset`` 或 ``DataLoader``；有长度时不为空；
+    映射式数据集的第一个样本是 ``(C, H, W)`` 的浮点图像（PIL 图像在拼成小批量时才报错，那条报错说不清原因）；
+    ``data`` 是数据集时 ``batch_size`` 是正整数。
+    """
+    if isinstance(data, Dataset):
+        require_positive_int(batch_size, "batch_size")
+        sized = data
+    elif isinstance(data, DataLoader):
+        sized = data.dataset
+    else:
+        raise TypeError(f"参数 data 应为 Dataset 或 DataLoader，实际得到 {type(data).__name__}")
+    if isinstance(sized, IterableDataset) or not hasattr(sized, "__len__"):
+        return
+    if len(sized) == 0:
+        raise ValueError("数据集为空，无法计算均值和标准差")
+    if isinstance(data, Dataset):
+        sample = data[0]
+        check_images(sample[0] if isinstance(sample, (tuple, list)) else sample, single=True)
 
 
 # --8<-- [start:channel_mean_std]
@@ -188,7 +255,7 @@ def channel_mean_std(data: Dataset | DataLoader, *, batch_size: int = 256) -> tu
         batch_size: ``data`` 是数据集时，每次读取的样本数。
 
     Raises:
-        ValueError: 数据集为空，或图像的形状、通道数不对。
+        ValueError: 数据集（有长度时）为空，或图像的形状、通道数不对。
         TypeError: 样本不是浮点张量（例如忘了 ``ToImage()``/``ToDtype(..., scale=True)``）。
 
     Examples:
@@ -198,47 +265,39 @@ def channel_mean_std(data: Dataset | DataLoader, *, batch_size: int = 256) -> tu
         >>> mean.tolist(), std.tolist()
         ([0.5, 0.5], [0.5, 0.5])
     """
-    if isinstance(data, Dataset):
-        if not isinstance(data, IterableDataset):
-            if len(data) == 0:
-                raise ValueError("数据集为空，无法计算均值和标准差")
-            sample = data[0]  # 先看一个样本：PIL 图像在拼成小批量时才报错，那条报错说不清原因
-            _check_images(sample[0] if isinstance(sample, (tuple, list)) else sample, single=True)
-        data = DataLoader(data, batch_size=require_positive_int(batch_size, "batch_size"))
-    elif not isinstance(data, DataLoader):
-        raise TypeError(f"参数 data 应为 Dataset 或 DataLoader，实际得到 {type(data).__name__}")
-    total = total_sq = None
+    total = total_sq = 0.0  # 读到第一个小批量之后变成形状为 (C,) 的张量
     count = 0
-    for batch in data:
-        images = batch[0] if isinstance(batch, (tuple, list)) else batch
-        _check_images(images)
+    for batch in as_loader(data, batch_size):
+        images = batch[0] if isinstance(batch, (tuple, list)) else batch  # (图像, 标签) 或只有图像
+        check_batch_images(images, total)  # (N, C, H, W) 的浮点张量，通道数与前面的小批量相同
         x = images.detach().to(torch.float64)
-        batch_sum, batch_sq = x.sum(dim=(0, 2, 3)), (x * x).sum(dim=(0, 2, 3))
-        if total is None:
-            total, total_sq = batch_sum, batch_sq
-        elif batch_sum.shape != total.shape:
-            raise ValueError(f"各个小批量的通道数不一致：先是 {total.shape[0]}，后来是 {batch_sum.shape[0]}")
-        else:
-            total, total_sq = total + batch_sum, total_sq + batch_sq
+        total = total + x.sum(dim=(0, 2, 3))
+        total_sq = total_sq + (x * x).sum(dim=(0, 2, 3))
         count += x.shape[0] * x.shape[2] * x.shape[3]
-    if count == 0:
-        raise ValueError("数据集为空，无法计算均值和标准差")
     mean = total / count
     variance = (total_sq / count - mean**2).clamp_min(0)  # E[x²] − (E[x])²，舍入误差可能让它略小于 0
     return mean, variance.sqrt()
 
 
-def _check_images(images: object, *, single: bool = False) -> None:
-    if not isinstance(images, torch.Tensor) or not images.is_floating_point():
-        kind = type(images).__name__ if not isinstance(images, torch.Tensor) else f"dtype 为 {images.dtype} 的张量"
-        raise TypeError(
-            f"图像应为取值在 [0, 1] 的浮点张量，实际得到 {kind}；"
-            "请在 transform 中加入 v2.ToImage() 和 v2.ToDtype(torch.float32, scale=True)"
-        )
-    if images.dim() != (3 if single else 4) or images.shape[-3] == 0:
-        what = "每个样本的图像形状应为 (C, H, W)" if single else "每个小批量的图像形状应为 (N, C, H, W)"
-        raise ValueError(f"{what}，实际为 {tuple(images.shape)}")
+def as_loader(data: Dataset | DataLoader, batch_size: int) -> DataLoader:
+    """``DataLoader`` 原样返回；数据集按 ``batch_size`` 包装成 ``DataLoader``。"""
+    check_image_data(data, batch_size)
+    return data if isinstance(data, DataLoader) else DataLoader(data, batch_size=batch_size)
 # --8<-- [end:channel_mean_std]
+
+
+def check_write_image_folder_args(images: object, labels: object, class_names: object) -> None:
+    """检查 :func:`write_image_folder` 的参数：``(N, 1, H, W)`` 的 ``uint8`` 图像，形状 ``(N,)`` 的标签，
+    互不相同的类别文件夹名，标签都是 ``class_names`` 的下标。
+    """
+    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 1:
+        raise ValueError("参数 images 应为形状 (N, 1, H, W)、dtype 为 uint8 的张量")
+    if not isinstance(labels, torch.Tensor) or labels.shape != (len(images),):
+        raise ValueError(f"参数 labels 应为形状 ({len(images)},) 的整数张量")
+    if isinstance(class_names, str) or len(set(class_names)) != len(class_names) or not class_names:
+        raise ValueError("参数 class_names 应为互不相同的文件夹名组成的非空列表")
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
+        raise ValueError(f"labels 的取值应在 0 到 {len(class_names) - 1} 之间")
 
 
 # --8<-- [start:write_image_folder]
@@ -260,14 +319,7 @@ def write_image_folder(
         >>> sorted(path.relative_to(root).as_posix() for path in root.rglob("*.png"))
         ['cat/0001.png', 'dog/0000.png', 'dog/0002.png']
     """
-    if not isinstance(images, torch.Tensor) or images.dtype != torch.uint8 or images.dim() != 4 or images.shape[1] != 1:
-        raise ValueError("参数 images 应为形状 (N, 1, H, W)、dtype 为 uint8 的张量")
-    if not isinstance(labels, torch.Tensor) or labels.shape != (len(images),):
-        raise ValueError(f"参数 labels 应为形状 ({len(images)},) 的整数张量")
-    if isinstance(class_names, str) or len(set(class_names)) != len(class_names) or not class_names:
-        raise ValueError("参数 class_names 应为互不相同的文件夹名组成的非空列表")
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(class_names)):
-        raise ValueError(f"labels 的取值应在 0 到 {len(class_names) - 1} 之间")
+    check_write_image_folder_args(images, labels, class_names)
     root = Path(root)
     for name in class_names:
         (root / name).mkdir(parents=True, exist_ok=True)
