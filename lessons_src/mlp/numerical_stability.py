@@ -14,7 +14,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_choice, require_positive_int, require_real, require_tensor
 
 __all__ = [
     "INIT_SCHEMES",
@@ -35,10 +35,45 @@ INIT_SCHEMES = ("lecun", "xavier", "he")
 ACTIVATIONS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 
 
-def _require_activation(activation: object) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"参数 activation 应为 {list(ACTIVATIONS)} 之一，实际得到 {activation!r}")
-    return activation  # type: ignore[return-value]
+def check_init_std_args(scheme: object, fan_in: object, fan_out: object) -> None:
+    """检查 :func:`init_std` 的参数：两个正整数；``scheme`` 是 :data:`INIT_SCHEMES` 之一或一个正数。"""
+    require_positive_int(fan_in, "fan_in")
+    require_positive_int(fan_out, "fan_out")
+    if isinstance(scheme, str):
+        if scheme not in INIT_SCHEMES:
+            raise ValueError(f"未知的初始化方案 {scheme!r}；可选的有 {list(INIT_SCHEMES)}，或者直接给出标准差（正数）")
+    elif require_real(scheme, "scheme", minimum=0.0) == 0:
+        raise ValueError("标准差为 0 就是全零初始化，所有隐藏单元完全相同；请给出正数")
+
+
+def check_count_distinct_rows_args(weight: object, atol: object) -> float:
+    """检查 :func:`count_distinct_rows` 的参数：二维浮点张量和非负的容差，返回 ``float(atol)``。"""
+    require_tensor(weight, "weight", floating=True)
+    if weight.dim() != 2:
+        raise ValueError(f"参数 weight 应为二维张量，实际形状为 {tuple(weight.shape)}")
+    return require_real(atol, "atol", minimum=0.0)
+
+
+def check_train_with_constant_init_args(
+    value: object, steps: object, learning_rate: object
+) -> tuple[float | None, float]:
+    """检查 :func:`train_with_constant_init` 的参数，返回 ``(value, learning_rate)``（``value`` 可以是 ``None``）。"""
+    require_positive_int(steps, "steps")
+    learning_rate = require_real(learning_rate, "learning_rate", minimum=0.0)
+    return (None if value is None else require_real(value, "value")), learning_rate
+
+
+def check_clip_grad_norm_args(parameters: object, max_norm: object) -> tuple[list[torch.Tensor], float]:
+    """检查 :func:`clip_grad_norm` 的参数：张量组成的可迭代对象，其中至少一个有梯度；``max_norm`` 非负。
+
+    Returns:
+        ``(参数列表, float(max_norm))``；``parameters`` 可以是 ``net.parameters()`` 这样只能遍历一次的生成器。
+    """
+    max_norm = require_real(max_norm, "max_norm", minimum=0.0)
+    parameters = [require_tensor(p, f"parameters[{i}]") for i, p in enumerate(parameters)]
+    if all(p.grad is None for p in parameters):
+        raise ValueError("参数中没有任何梯度：请先调用 loss.backward()")
+    return parameters, max_norm
 
 
 # --8<-- [start:init_std]
@@ -56,17 +91,11 @@ def init_std(scheme: str | float, fan_in: int, fan_out: int) -> float:
         >>> init_std(0.01, 256, 256)
         0.01
     """
-    require_positive_int(fan_in, "fan_in")
-    require_positive_int(fan_out, "fan_out")
+    check_init_std_args(scheme, fan_in, fan_out)
     if isinstance(scheme, str):
         variances = {"lecun": 1 / fan_in, "xavier": 2 / (fan_in + fan_out), "he": 2 / fan_in}
-        if scheme not in variances:
-            raise ValueError(f"未知的初始化方案 {scheme!r}；可选的有 {list(variances)}，或者直接给出标准差（正数）")
         return math.sqrt(variances[scheme])
-    std = require_real(scheme, "scheme", minimum=0.0)
-    if std == 0:
-        raise ValueError("标准差为 0 就是全零初始化，所有隐藏单元完全相同；请给出正数")
-    return std
+    return float(scheme)
 # --8<-- [end:init_std]
 
 
@@ -113,7 +142,7 @@ def make_deep_mlp(
     """
     require_positive_int(depth, "depth")
     require_positive_int(width, "width")
-    activation = _require_activation(activation)
+    activation = require_choice(activation, "activation", tuple(ACTIVATIONS))
     std = init_std(init, width, width)
     generator = torch.Generator().manual_seed(seed)
     layers: list[nn.Module] = []
@@ -134,10 +163,7 @@ def count_distinct_rows(weight: torch.Tensor, atol: float = 1e-6) -> int:
         >>> count_distinct_rows(torch.tensor([[1.0, 2.0], [1.0, 2.0], [0.0, 1.0]]))
         2
     """
-    require_tensor(weight, "weight", floating=True)
-    if weight.dim() != 2:
-        raise ValueError(f"参数 weight 应为二维张量，实际形状为 {tuple(weight.shape)}")
-    atol = require_real(atol, "atol", minimum=0.0)
+    atol = check_count_distinct_rows_args(weight, atol)
     distinct: list[torch.Tensor] = []
     for row in weight:
         if not any(torch.allclose(row, other, rtol=0, atol=atol) for other in distinct):
@@ -158,15 +184,13 @@ def train_with_constant_init(
         >>> count_distinct_rows(net[0].weight)  # 6 个隐藏单元仍然一模一样
         1
     """
-    require_positive_int(steps, "steps")
-    learning_rate = require_real(learning_rate, "learning_rate", minimum=0.0)
+    value, learning_rate = check_train_with_constant_init_args(value, steps, learning_rate)
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(64, 4, generator=generator)
     y = torch.randn(64, 1, generator=generator)
     torch.manual_seed(seed)
     net = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 1))
     if value is not None:
-        value = require_real(value, "value")
         for layer in (net[0], net[2]):
             nn.init.constant_(layer.weight, value)
             nn.init.zeros_(layer.bias)
@@ -286,11 +310,8 @@ def clip_grad_norm(parameters: Iterable[torch.Tensor], max_norm: float) -> float
         >>> clip_grad_norm([w], max_norm=1.0), w.grad
         (5.0, tensor([0.6000, 0.8000]))
     """
-    max_norm = require_real(max_norm, "max_norm", minimum=0.0)
-    parameters = [require_tensor(p, f"parameters[{i}]") for i, p in enumerate(parameters)]
+    parameters, max_norm = check_clip_grad_norm_args(parameters, max_norm)
     grads = [p.grad for p in parameters if p.grad is not None]
-    if len(grads) == 0:
-        raise ValueError("参数中没有任何梯度：请先调用 loss.backward()")
     total_norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads)).item()
     if total_norm > max_norm:
         scale = max_norm / (total_norm + 1e-6)

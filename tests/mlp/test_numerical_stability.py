@@ -179,7 +179,7 @@ def test_bad_init_std_arguments(args, error, message):
 
 
 def test_other_bad_arguments():
-    with pytest.raises(ValueError, match=r"activation 应为 \['tanh', 'relu'\]"):
+    with pytest.raises(ValueError, match="参数 activation 应为 'tanh' 或 'relu'，实际得到 'sigmoid'"):
         make_deep_mlp(2, 4, "sigmoid", "he")
     with pytest.raises(ValueError, match="depth 应为正整数"):
         make_deep_mlp(0, 4, "relu", "he")
