@@ -215,26 +215,27 @@ def kfold_subsets(
 # --8<-- [end:kfold_subsets]
 
 
-def check_standardize_args(dataset: object, mean: object, std: object) -> tuple[float, float]:
-    """检查 :func:`standardize` 的参数：非空数据集、``mean`` 是有限实数、``std`` 是正数；返回 ``(mean, std)``。"""
-    check_dataset(dataset)
+def check_standardize_args(mean: object, std: object) -> tuple[float, float]:
+    """检查 :func:`standardize` 的参数：``mean`` 是有限实数、``std`` 是正数；返回 ``(mean, std)``。"""
     return require_real(mean, "mean"), require_positive(std, "std")
 
 
-# --8<-- [start:standardize]
 def stack_samples(dataset: Dataset) -> tuple[torch.Tensor, torch.Tensor]:
-    """把数据集中的 ``(X, y)`` 样本逐个取出，堆叠成两个张量。
+    """把数据集中的 ``(X, y)`` 样本逐个取出，堆叠成两个张量；数据集为空或样本不是二元组时报错。
 
     Examples:
         >>> X, y = stack_samples(TensorDataset(torch.zeros(3, 2), torch.tensor([0, 1, 0])))
         >>> X.shape, y.tolist()
         (torch.Size([3, 2]), [0, 1, 0])
     """
-    samples = [dataset[i] for i in range(len(dataset))]  # type: ignore[arg-type]
-    check_samples_are_pairs(samples)
+    n = check_dataset(dataset)
+    samples = [dataset[i] for i in range(n)]  # type: ignore[index]
+    if not all(isinstance(s, (tuple, list)) and len(s) == 2 and isinstance(s[0], torch.Tensor) for s in samples):
+        raise TypeError("数据集的每个样本应为 (特征张量, 标签) 二元组")
     return torch.stack([x for x, _ in samples]), torch.stack([torch.as_tensor(y) for _, y in samples])
 
 
+# --8<-- [start:standardize]
 def train_statistics(train_set: Dataset) -> tuple[float, float]:
     """训练部分所有特征值的均值和标准差（标准化只能用训练部分的统计量）。
 
@@ -242,8 +243,7 @@ def train_statistics(train_set: Dataset) -> tuple[float, float]:
         >>> train_statistics(TensorDataset(torch.tensor([[0.0], [2.0]]), torch.tensor([0, 1])))
         (1.0, 1.4142135381698608)
     """
-    check_dataset(train_set, "train_set")
-    X, _ = stack_samples(train_set)
+    X, _ = stack_samples(train_set)  # 数据集为空或样本不是 (X, y) 时报错
     return X.float().mean().item(), X.float().std().item()
 
 
@@ -255,16 +255,10 @@ def standardize(dataset: Dataset, mean: float, std: float) -> TensorDataset:
         >>> data.tensors[0].flatten().tolist()
         [-0.5, 0.5]
     """
-    mean, std = check_standardize_args(dataset, mean, std)
+    mean, std = check_standardize_args(mean, std)
     X, y = stack_samples(dataset)
     return TensorDataset((X.float() - mean) / std, y)
 # --8<-- [end:standardize]
-
-
-def check_samples_are_pairs(samples: list[object]) -> None:
-    """确认每个样本都是 ``(特征张量, 标签)`` 二元组（:func:`stack_samples` 要把它们分别堆叠）。"""
-    if not all(isinstance(s, (tuple, list)) and len(s) == 2 and isinstance(s[0], torch.Tensor) for s in samples):
-        raise TypeError("数据集的每个样本应为 (特征张量, 标签) 二元组")
 
 
 def check_train_and_evaluate_args(model: object, num_epochs: object, batch_size: object, lr: object) -> None:

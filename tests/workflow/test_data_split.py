@@ -10,6 +10,7 @@ from lessons_src.workflow.data_split import (
     cross_validate,
     kfold_subsets,
     split_dataset,
+    stack_samples,
     standardize,
     stratified_split,
     train_and_evaluate,
@@ -189,6 +190,13 @@ def test_statistics_come_from_the_training_part_only():
     mean, std = train_statistics(train)
     assert mean == pytest.approx(1.0)
     assert standardize(valid, mean, std).tensors[0].item() == pytest.approx(99 / std)
+
+
+def test_stack_samples_stacks_features_and_labels():
+    X, y = stack_samples(_dataset(5))
+    assert torch.equal(X, _dataset(5).tensors[0]) and y.tolist() == [0, 1, 0, 1, 0]
+    with pytest.raises(TypeError, match="__len__ 和 __getitem__"):
+        stack_samples(3)
 
 
 def test_standardize_bad_input():
