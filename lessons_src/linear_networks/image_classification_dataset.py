@@ -17,10 +17,18 @@ import torch
 from matplotlib.figure import Figure
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.checks import require_positive_int, require_real, require_tensor
+from lessons_src.checks import (
+    require_instance,
+    require_int,
+    require_path,
+    require_positive_int,
+    require_real,
+    require_tensor,
+)
 
 __all__ = [
     "DIGITS_LABELS",
+    "FASHION_MNIST_FILES",
     "FASHION_MNIST_LABELS",
     "digits_loaders",
     "fashion_mnist_loaders",
@@ -35,6 +43,41 @@ DIGITS_LABELS = [str(digit) for digit in range(10)]
 
 FASHION_MNIST_LABELS = ["T恤", "裤子", "套衫", "连衣裙", "外套", "凉鞋", "衬衫", "运动鞋", "包", "短靴"]
 """Fashion-MNIST 的 10 个类别，按标签 0–9 的顺序。"""
+
+
+def check_digits_loaders_args(batch_size: object, test_fraction: object, resize: object) -> None:
+    """检查 :func:`digits_loaders` 的参数：``batch_size`` 是正整数，``test_fraction`` 在 (0, 1) 内，
+    ``resize`` 是正整数或 ``None``。"""
+    require_positive_int(batch_size, "batch_size")
+    require_real(test_fraction, "test_fraction", within="(0, 1)")
+    if resize is not None:
+        require_positive_int(resize, "resize")
+
+
+FASHION_MNIST_FILES = (
+    "train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
+)
+"""Fashion-MNIST 解压后的四个数据文件，torchvision 在 ``root/FashionMNIST/raw/`` 下找它们。"""
+
+
+def check_fashion_mnist_loaders_args(
+    root: object, batch_size: object, resize: object, download: object, num_workers: object
+) -> Path:
+    """检查 :func:`fashion_mnist_loaders` 的参数：``batch_size`` 是正整数，``resize`` 是正整数或 ``None``，
+    ``num_workers`` 是非负整数；不下载（``download=False``）时四个数据文件都要在；返回 ``Path(root)``。"""
+    root = require_path(root, "root")
+    require_positive_int(batch_size, "batch_size")
+    if resize is not None:
+        require_positive_int(resize, "resize")
+    require_instance(download, "download", bool)
+    require_int(num_workers, "num_workers", minimum=0)
+    raw = root / "FashionMNIST" / "raw"
+    if not download and not all((raw / name).is_file() for name in FASHION_MNIST_FILES):
+        raise FileNotFoundError(
+            f"在 {raw} 下找不到 Fashion-MNIST 的数据文件；"
+            "可以传入 download=True 联网下载，或把四个 *-ubyte 文件放到该目录"
+        )
+    return root
 
 
 # --8<-- [start:load_digits_tensors]
@@ -85,16 +128,12 @@ def digits_loaders(
     """
     from sklearn.model_selection import train_test_split
 
-    require_positive_int(batch_size, "batch_size")
-    fraction = require_real(test_fraction, "test_fraction")
-    if not 0 < fraction < 1:
-        raise ValueError(f"参数 test_fraction 应在 (0, 1) 之间，实际得到 {fraction}")
+    check_digits_loaders_args(batch_size, test_fraction, resize)
     images, labels = load_digits_tensors()
     if resize is not None:
-        size = require_positive_int(resize, "resize")
-        images = torch.nn.functional.interpolate(images, size=(size, size), mode="bilinear", align_corners=False)
+        images = torch.nn.functional.interpolate(images, size=(resize, resize), mode="bilinear", align_corners=False)
     train_idx, test_idx = train_test_split(
-        np.arange(len(labels)), test_size=fraction, random_state=seed, stratify=labels.numpy()
+        np.arange(len(labels)), test_size=test_fraction, random_state=seed, stratify=labels.numpy()
     )
     train_set = TensorDataset(images[train_idx], labels[train_idx])
     test_set = TensorDataset(images[test_idx], labels[test_idx])
@@ -124,28 +163,22 @@ def fashion_mnist_loaders(
         batch_size: 小批量大小。
         resize: 若给出，把图像缩放到 ``resize × resize``（例如 AlexNet 需要更大的输入）。
         download: 目录里没有数据时是否联网下载。默认不下载，缺文件时报错并说明怎么办。
-        num_workers: 读取数据的子进程数；大于 0 时，在 Windows 和 macOS 上脚本的主体必须放在
-            ``if __name__ == "__main__":`` 之下。
+        num_workers: 读取数据的工作进程数；大于 0 时，在 Windows、macOS（spawn）和 Python 3.14 起的 Linux
+            （forkserver）上，脚本的主体必须放在 ``if __name__ == "__main__":`` 之下。
+
+    Raises:
+        FileNotFoundError: ``download=False`` 而 ``root/FashionMNIST/raw/`` 下缺少数据文件。
     """
     import torchvision
-    from torchvision import transforms
+    from torchvision.transforms import v2
 
-    require_positive_int(batch_size, "batch_size")
-    if isinstance(num_workers, bool) or not isinstance(num_workers, int) or num_workers < 0:
-        raise ValueError(f"参数 num_workers 应为非负整数，实际得到 {num_workers!r}")
-    steps = [transforms.ToTensor()]
+    root = check_fashion_mnist_loaders_args(root, batch_size, resize, download, num_workers)
+    steps = [v2.ToImage(), v2.ToDtype(torch.float32, scale=True)]  # uint8 的 Pillow 图像 → [0, 1] 的 float32
     if resize is not None:
-        steps.insert(0, transforms.Resize(require_positive_int(resize, "resize")))
-    transform = transforms.Compose(steps)
-    root = Path(root)
-    try:
-        train = torchvision.datasets.FashionMNIST(root, train=True, transform=transform, download=download)
-        test = torchvision.datasets.FashionMNIST(root, train=False, transform=transform, download=download)
-    except RuntimeError as error:
-        raise FileNotFoundError(
-            f"在 {root / 'FashionMNIST' / 'raw'} 下找不到 Fashion-MNIST 的数据文件；"
-            "可以传入 download=True 联网下载，或把四个 *-ubyte 文件放到该目录"
-        ) from error
+        steps.insert(0, v2.Resize(resize))  # 先在 Pillow 图像上缩放
+    transform = v2.Compose(steps)
+    train = torchvision.datasets.FashionMNIST(root, train=True, transform=transform, download=download)
+    test = torchvision.datasets.FashionMNIST(root, train=False, transform=transform, download=download)
     return (
         DataLoader(train, batch_size, shuffle=True, num_workers=num_workers),
         DataLoader(test, batch_size, shuffle=False, num_workers=num_workers),

@@ -11,9 +11,42 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_instance, require_module, require_positive_int, require_tensor
 
 __all__ = ["load_array", "train_regression"]
+
+
+def check_load_array_args(data_arrays: object, batch_size: object, is_train: object, generator: object) -> None:
+    """检查 :func:`load_array` 的参数：``data_arrays`` 是第一维（样本数）相同的张量组成的非空元组，
+    ``batch_size`` 是正整数，``is_train`` 是 ``bool``，``generator`` 是 ``torch.Generator`` 或 ``None``。"""
+    if isinstance(data_arrays, torch.Tensor) or not isinstance(data_arrays, Sequence) or len(data_arrays) == 0:
+        raise TypeError("参数 data_arrays 应为由张量组成的非空元组，如 (features, labels)")
+    for index, array in enumerate(data_arrays):
+        require_tensor(array, f"data_arrays[{index}]")
+    sizes = [len(array) for array in data_arrays]
+    if len(set(sizes)) != 1:
+        raise ValueError(f"data_arrays 中各张量的第一维（样本数）应相同，实际为 {sizes}")
+    require_positive_int(batch_size, "batch_size")
+    require_instance(is_train, "is_train", bool)
+    if generator is not None:
+        require_instance(generator, "generator", torch.Generator, label="torch.Generator 或 None")
+
+
+def check_train_regression_args(
+    net: object, loss_fn: Callable, optimizer: object, num_epochs: object, features: object, labels: object
+) -> None:
+    """检查 :func:`train_regression` 的参数，并在全部数据上试算一次损失，确认 ``loss_fn`` 返回标量：
+    这样出错时一步也还没有训练。"""
+    require_module(net, "net")
+    require_instance(optimizer, "optimizer", torch.optim.Optimizer)
+    require_positive_int(num_epochs, "num_epochs")
+    require_tensor(features, "features", floating=True)
+    require_tensor(labels, "labels", floating=True)
+    with torch.no_grad():
+        loss = loss_fn(net(features), labels)
+    if not isinstance(loss, torch.Tensor) or loss.dim() != 0:
+        shape = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise ValueError(f"loss_fn 应返回标量（小批量上的平均损失），实际返回了 {shape}；可以在末尾加 .mean()")
 
 
 # --8<-- [start:load_array]
@@ -37,18 +70,7 @@ def load_array(
         >>> [len(y) for _, y in loader]
         [4, 4, 2]
     """
-    if isinstance(data_arrays, torch.Tensor) or not isinstance(data_arrays, Sequence) or len(data_arrays) == 0:
-        raise TypeError("参数 data_arrays 应为由张量组成的非空元组，如 (features, labels)")
-    for index, array in enumerate(data_arrays):
-        require_tensor(array, f"data_arrays[{index}]")
-    sizes = [len(array) for array in data_arrays]
-    if len(set(sizes)) != 1:
-        raise ValueError(f"data_arrays 中各张量的第一维（样本数）应相同，实际为 {sizes}")
-    require_positive_int(batch_size, "batch_size")
-    if not isinstance(is_train, bool):
-        raise TypeError(f"参数 is_train 应为 bool，实际得到 {type(is_train).__name__}")
-    if generator is not None and not isinstance(generator, torch.Generator):
-        raise TypeError(f"参数 generator 应为 torch.Generator 或 None，实际得到 {type(generator).__name__}")
+    check_load_array_args(data_arrays, batch_size, is_train, generator)
     dataset = TensorDataset(*data_arrays)
     return DataLoader(dataset, batch_size=batch_size, shuffle=is_train, generator=generator)
 # --8<-- [end:load_array]
@@ -79,19 +101,11 @@ def train_regression(
         >>> len(losses), losses[-1] < 1e-4
         (5, True)
     """
-    if not isinstance(net, nn.Module):
-        raise TypeError(f"参数 net 应为 nn.Module，实际得到 {type(net).__name__}")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer，实际得到 {type(optimizer).__name__}")
-    require_positive_int(num_epochs, "num_epochs")
-    require_tensor(features, "features", floating=True)
-    require_tensor(labels, "labels", floating=True)
+    check_train_regression_args(net, loss_fn, optimizer, num_epochs, features, labels)
     losses = []
     for _ in range(num_epochs):
         for X, y in data_iter:
             loss = loss_fn(net(X), y)
-            if loss.dim() != 0:
-                raise ValueError(f"loss_fn 应返回标量，实际返回了形状为 {tuple(loss.shape)} 的张量")
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

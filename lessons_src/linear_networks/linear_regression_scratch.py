@@ -12,7 +12,57 @@ import torch
 
 from lessons_src.checks import require_positive_int, require_real, require_tensor
 
-__all__ = ["data_iter", "linreg", "require_positive_int", "sgd", "squared_loss", "synthetic_data"]
+__all__ = ["data_iter", "linreg", "sgd", "squared_loss", "synthetic_data"]
+
+
+def check_synthetic_data_args(w: object, b: object, num_examples: object, noise_std: object) -> None:
+    """检查 :func:`synthetic_data` 的参数：``w`` 是一维浮点张量，``b`` 是实数，``num_examples`` 是正整数，
+    ``noise_std`` 是非负实数。"""
+    require_tensor(w, "w", floating=True)
+    if w.dim() != 1:
+        raise ValueError(f"参数 w 应为一维张量（特征数,），实际形状为 {tuple(w.shape)}")
+    require_real(b, "b")
+    require_positive_int(num_examples, "num_examples")
+    require_real(noise_std, "noise_std", minimum=0.0)
+
+
+def check_data_iter_args(batch_size: object, features: object, labels: object) -> None:
+    """检查 :func:`data_iter` 的参数：正整数的批量大小，样本数相同的两个张量。"""
+    require_positive_int(batch_size, "batch_size")
+    require_tensor(features, "features")
+    require_tensor(labels, "labels")
+    if len(features) != len(labels):
+        raise ValueError(f"features 和 labels 的样本数应相同，实际为 {len(features)} 和 {len(labels)}")
+
+
+def check_linreg_args(X: object, w: object, b: object) -> None:
+    """检查 :func:`linreg` 的参数：三个浮点张量，``X`` 的形状为 ``(n, d)``，``w`` 的形状为 ``(d, 1)``。"""
+    for value, name in ((X, "X"), (w, "w"), (b, "b")):
+        require_tensor(value, name, floating=True)
+    if X.dim() != 2 or w.shape != (X.shape[1], 1):
+        raise ValueError(
+            f"X 的形状应为 (n, d)、w 的形状应为 (d, 1)，实际为 {tuple(X.shape)} 和 {tuple(w.shape)}"
+        )
+
+
+def check_squared_loss_args(y_hat: object, y: object) -> None:
+    """检查 :func:`squared_loss` 的参数：``y_hat`` 是浮点张量，``y`` 是张量，两者的元素个数相同。"""
+    require_tensor(y_hat, "y_hat", floating=True)
+    require_tensor(y, "y")
+    if y.numel() != y_hat.numel():
+        raise ValueError(f"y_hat 和 y 的元素个数应相同，实际形状为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}")
+
+
+def check_sgd_args(params: object, lr: object, batch_size: object) -> None:
+    """检查 :func:`sgd` 的参数：``params`` 是由已经有梯度的张量组成的列表，``lr`` 非负，``batch_size`` 是正整数。"""
+    if not isinstance(params, (list, tuple)):
+        raise TypeError(f"参数 params 应为由张量组成的列表，如 [w, b]，实际得到 {type(params).__name__}")
+    require_real(lr, "lr", minimum=0.0)
+    require_positive_int(batch_size, "batch_size")
+    for index, param in enumerate(params):
+        require_tensor(param, f"params[{index}]")
+        if param.grad is None:
+            raise ValueError(f"params[{index}] 还没有梯度：先对损失调用 backward()，并确认它的 requires_grad=True")
 
 
 # --8<-- [start:synthetic_data]
@@ -39,13 +89,8 @@ def synthetic_data(
         >>> features.shape, labels.shape
         (torch.Size([5, 2]), torch.Size([5, 1]))
     """
-    require_tensor(w, "w", floating=True)
-    if w.dim() != 1:
-        raise ValueError(f"参数 w 应为一维张量（特征数,），实际形状为 {tuple(w.shape)}")
-    b = require_real(b, "b")
-    n = require_positive_int(num_examples, "num_examples")
-    noise_std = require_real(noise_std, "noise_std", minimum=0.0)
-    X = torch.normal(0.0, 1.0, (n, len(w)), dtype=w.dtype)
+    check_synthetic_data_args(w, b, num_examples, noise_std)
+    X = torch.normal(0.0, 1.0, (num_examples, len(w)), dtype=w.dtype)
     y = X @ w + b
     y += torch.normal(0.0, noise_std, y.shape, dtype=w.dtype)
     return X, y.reshape(-1, 1)
@@ -67,11 +112,7 @@ def data_iter(
         >>> [len(y_batch) for _, y_batch in data_iter(2, X, y)]
         [2, 2, 1]
     """
-    batch_size = require_positive_int(batch_size, "batch_size")
-    require_tensor(features, "features")
-    require_tensor(labels, "labels")
-    if len(features) != len(labels):
-        raise ValueError(f"features 和 labels 的样本数应相同，实际为 {len(features)} 和 {len(labels)}")
+    check_data_iter_args(batch_size, features, labels)
     num_examples = len(features)
     indices = torch.randperm(num_examples)
     for start in range(0, num_examples, batch_size):
@@ -88,32 +129,26 @@ def linreg(X: torch.Tensor, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         >>> linreg(torch.tensor([[1.0, 2.0]]), torch.tensor([[3.0], [4.0]]), torch.tensor([0.5]))
         tensor([[11.5000]])
     """
-    require_tensor(X, "X", floating=True)
-    require_tensor(w, "w", floating=True)
-    require_tensor(b, "b", floating=True)
-    if X.dim() != 2 or w.shape != (X.shape[1], 1):
-        raise ValueError(
-            f"X 的形状应为 (n, d)、w 的形状应为 (d, 1)，实际为 {tuple(X.shape)} 和 {tuple(w.shape)}"
-        )
+    check_linreg_args(X, w, b)
     return X @ w + b
 # --8<-- [end:linreg]
 
 
 # --8<-- [start:squared_loss]
 def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """逐样本的平方损失 (ŷ - y)² / 2，返回与 ``y_hat`` 同形状的张量（不求和、不平均）。
+    """逐样本的平方损失 l = (ŷ - y)² / 2（系数 1/2 让 ∂l/∂ŷ = ŷ - y）。
 
-    ``y`` 先被改成 ``y_hat`` 的形状，避免 ``(n, 1)`` 与 ``(n,)`` 相减时广播成 ``(n, n)``。
+    约定：``y_hat`` 是浮点张量（模型输出，通常形状为 ``(n, 1)``）；``y`` 的元素个数与它相同，形状可以不同
+    （例如 ``(n,)``），先被改成 ``y_hat`` 的形状再相减，避免 ``(n, 1)`` 与 ``(n,)`` 相减时广播成 ``(n, n)``。
+    返回与 ``y_hat`` 同形状的逐样本损失，不求和、不平均：小批量上的总损失是 ``.sum()``，
+    平均损失是 ``.mean()``，即 ‖ŷ - y‖² / (2n)。
 
     Examples:
         >>> squared_loss(torch.tensor([[1.0], [3.0]]), torch.tensor([2.0, 3.0]))
         tensor([[0.5000],
                 [0.0000]])
     """
-    require_tensor(y_hat, "y_hat", floating=True)
-    require_tensor(y, "y")
-    if y.numel() != y_hat.numel():
-        raise ValueError(f"y_hat 和 y 的元素个数应相同，实际形状为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}")
+    check_squared_loss_args(y_hat, y)
     return (y_hat - y.reshape(y_hat.shape)) ** 2 / 2
 # --8<-- [end:squared_loss]
 
@@ -132,14 +167,7 @@ def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
         >>> w, w.grad
         (tensor([0.7000], requires_grad=True), tensor([0.]))
     """
-    if not isinstance(params, (list, tuple)):
-        raise TypeError(f"参数 params 应为由张量组成的列表，如 [w, b]，实际得到 {type(params).__name__}")
-    lr = require_real(lr, "lr", minimum=0.0)
-    batch_size = require_positive_int(batch_size, "batch_size")
-    for index, param in enumerate(params):
-        require_tensor(param, f"params[{index}]")
-        if param.grad is None:
-            raise ValueError(f"params[{index}] 还没有梯度：先对损失调用 backward()，并确认它的 requires_grad=True")
+    check_sgd_args(params, lr, batch_size)
     with torch.no_grad():
         for param in params:
             param -= lr * param.grad / batch_size

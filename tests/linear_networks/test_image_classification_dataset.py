@@ -98,7 +98,7 @@ def test_digits_loaders_test_fraction_and_resize():
     [
         ({"batch_size": 0}, ValueError, "batch_size 应为正整数"),
         ({"batch_size": 2.0}, TypeError, "batch_size 应为正整数"),
-        ({"test_fraction": 1.0}, ValueError, r"test_fraction 应在 \(0, 1\) 之间"),
+        ({"test_fraction": 1.0}, ValueError, r"test_fraction 应在 \(0, 1\) 内，实际得到 1.0"),
         ({"test_fraction": "0.2"}, TypeError, "test_fraction 应为实数"),
         ({"resize": 0}, ValueError, "resize 应为正整数"),
         ({"resize": 28.0}, TypeError, "resize 应为正整数"),
@@ -187,6 +187,12 @@ def test_fashion_mnist_loaders_resize_and_workers(tmp_path):
 def test_fashion_mnist_loaders_missing_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="找不到 Fashion-MNIST 的数据文件.*download=True"):
         fashion_mnist_loaders(tmp_path)
+    raw = write_fake_fashion_mnist(tmp_path, n_train=2, n_test=2)
+    (raw / "t10k-labels-idx1-ubyte").unlink()  # 只缺一个文件也要报错
+    with pytest.raises(FileNotFoundError, match="找不到 Fashion-MNIST 的数据文件"):
+        fashion_mnist_loaders(tmp_path)
+    with pytest.raises(TypeError, match="参数 root 应为文件路径"):
+        fashion_mnist_loaders(None)
 
 
 @pytest.mark.parametrize(
@@ -194,9 +200,11 @@ def test_fashion_mnist_loaders_missing_files(tmp_path):
     [
         ({"batch_size": 0}, ValueError, "batch_size 应为正整数"),
         ({"batch_size": "8"}, TypeError, "batch_size 应为正整数"),
-        ({"num_workers": -1}, ValueError, "num_workers 应为非负整数"),
-        ({"num_workers": 1.5}, ValueError, "num_workers 应为非负整数"),
+        ({"num_workers": -1}, ValueError, "num_workers 应为不小于 0 的整数"),
+        ({"num_workers": 1.5}, TypeError, "num_workers 应为整数"),
+        ({"num_workers": True}, TypeError, "num_workers 应为整数"),
         ({"resize": -3}, ValueError, "resize 应为正整数"),
+        ({"download": "no"}, TypeError, "download 应为 bool"),
     ],
 )
 def test_fashion_mnist_loaders_bad_input(tmp_path, kwargs, error, message):

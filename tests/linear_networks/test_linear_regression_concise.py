@@ -139,5 +139,7 @@ def test_train_regression_bad_input():
         train_regression(net, data, nn.MSELoss(), optimizer, 0, features, labels)
     with pytest.raises(TypeError, match="参数 features 应为浮点张量"):
         train_regression(net, data, nn.MSELoss(), optimizer, 1, features.long(), labels)
-    with pytest.raises(ValueError, match="loss_fn 应返回标量"):
+    before = net.weight.detach().clone()
+    with pytest.raises(ValueError, match=r"loss_fn 应返回标量.*\.mean\(\)"):
         train_regression(net, data, nn.MSELoss(reduction="none"), optimizer, 1, features, labels)
+    assert torch.equal(net.weight.detach(), before)  # 训练开始之前就报错，一步也没有更新
