@@ -1,7 +1,8 @@
-"""深度卷积神经网络 AlexNet：《动手学深度学习》使用的单 GPU 简化版本。
+"""深度卷积神经网络 AlexNet：《动手学深度学习》使用的单 GPU 简化版本，以及本章网络共用的输入形状检查。
 
 对应页面 ``docs/modern-cnn/alexnet.md``。逐层的输出形状和参数个数用
 :func:`lessons_src.cnn.lenet.layer_summary` 和 :func:`lessons_src.cnn.lenet.count_parameters` 查看。
+本章的网络构造函数都给返回的网络装上 :class:`InputShape` 钩子，输入形状不对时在入口处给出清楚的报错。
 """
 
 from __future__ import annotations
@@ -9,18 +10,72 @@ from __future__ import annotations
 import torch  # noqa: F401  文档字符串中的示例用到 torch
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_real
+from lessons_src.checks import require_int, require_positive_int, require_real, require_tensor
 
-__all__ = ["alexnet"]
+__all__ = ["InputShape", "alexnet"]
 
 
-# --8<-- [start:checks]
-def _require_probability(value: object, name: str) -> float:
-    p = require_real(value, name, minimum=0.0)
-    if p >= 1:
-        raise ValueError(f"参数 {name} 是暂退概率，应在 [0, 1) 内，实际得到 {p}")
-    return p
-# --8<-- [end:checks]
+def check_input_shape_init_args(model: object, channels: object, min_size: object, max_size: object) -> None:
+    """检查 :class:`InputShape` 的构造参数：``model`` 是字符串，``channels``、``min_size`` 是正整数，
+    ``max_size`` 是 ``None`` 或不小于 ``min_size`` 的整数。"""
+    if not isinstance(model, str):
+        raise TypeError(f"参数 model 应为网络的名字（str），实际得到 {type(model).__name__}")
+    require_positive_int(channels, "channels")
+    require_positive_int(min_size, "min_size")
+    if max_size is not None:
+        require_int(max_size, "max_size", minimum=min_size)
+
+
+# --8<-- [start:InputShape]
+class InputShape:
+    """前向预钩子（forward pre-hook）：在网络的第一层之前检查输入的形状。
+
+    用 ``net.register_forward_pre_hook(InputShape(...))`` 装到网络上之后，每次调用 ``net(X)``，
+    PyTorch 都先调用它。输入应为 ``(批量大小, channels, 高, 宽)`` 的四维浮点张量，高和宽都在
+    ``min_size`` 到 ``max_size`` 之间（``max_size=None`` 表示没有上限）；不是这样时抛出 ``ValueError``，
+    说明期望的形状和实际的形状，而不是等到网络深处的某一层才由 PyTorch 报出形状错误。
+
+    装在整个网络上的钩子只在调用整个网络时运行；:func:`~lessons_src.cnn.lenet.layer_summary`
+    逐层调用网络的子模块，不经过它。
+
+    Examples:
+        >>> net = nn.Sequential(nn.Conv2d(1, 2, kernel_size=3))
+        >>> _ = net.register_forward_pre_hook(InputShape("net", 1, min_size=3))
+        >>> net(torch.zeros(1, 1, 4, 4)).shape
+        torch.Size([1, 2, 2, 2])
+        >>> net(torch.zeros(1, 1, 2, 2))
+        Traceback (most recent call last):
+        ...
+        ValueError: net 的输入应为形状 (批量大小, 1, 高, 宽) 的四维张量，高和宽都不小于 3，实际形状为 (1, 1, 2, 2)
+    """
+
+    def __init__(self, model: str, channels: int, *, min_size: int = 1, max_size: int | None = None) -> None:
+        check_input_shape_init_args(model, channels, min_size, max_size)
+        self.model, self.channels, self.min_size, self.max_size = model, channels, min_size, max_size
+
+    def expected(self) -> str:
+        """期望的输入形状，用中文写出（报错信息的一部分）。"""
+        if self.min_size == self.max_size:
+            return f"(批量大小, {self.channels}, {self.min_size}, {self.min_size}) 的四维张量"
+        text = f"(批量大小, {self.channels}, 高, 宽) 的四维张量"
+        if self.max_size is not None:
+            return f"{text}，高和宽都在 {self.min_size} 到 {self.max_size} 之间"
+        return f"{text}，高和宽都不小于 {self.min_size}" if self.min_size > 1 else text
+
+    def __call__(self, module: nn.Module, args: tuple[object, ...]) -> None:
+        X = require_tensor(args[0] if args else None, "X", floating=True)
+        high = self.max_size if self.max_size is not None else float("inf")
+        sides_ok = all(self.min_size <= side <= high for side in X.shape[2:])
+        if X.dim() != 4 or X.shape[1] != self.channels or not sides_ok:
+            raise ValueError(f"{self.model} 的输入应为形状 {self.expected()}，实际形状为 {tuple(X.shape)}")
+# --8<-- [end:InputShape]
+
+
+def check_alexnet_args(in_channels: object, num_classes: object, dropout: object) -> None:
+    """检查 :func:`alexnet` 的参数：通道数和类别数是正整数，暂退概率在 [0, 1) 内。"""
+    require_positive_int(in_channels, "in_channels")
+    require_positive_int(num_classes, "num_classes")
+    require_real(dropout, "dropout", within="[0, 1)", what="暂退概率")
 
 
 # --8<-- [start:alexnet]
@@ -28,7 +83,8 @@ def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5
     """AlexNet：5 个卷积层和 3 个全连接层，激活函数是 ReLU，前两个全连接层后接暂退法。
 
     按 224×224 的输入设计：三次 3×3、步幅 2 的最大汇聚层之后特征图是 256×5×5，
-    展平后正好是第一个全连接层的 6400 个输入。
+    展平后正好是第一个全连接层的 6400 个输入。边长在 193 到 224 之间的输入都得到 5×5 的特征图，
+    网络入口的 :class:`InputShape` 钩子只接受这个范围内的输入。
 
     Args:
         in_channels: 输入通道数（灰度图为 1，彩色图为 3）。
@@ -40,10 +96,8 @@ def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5
         >>> net(torch.zeros(1, 1, 224, 224)).shape
         torch.Size([1, 10])
     """
-    require_positive_int(in_channels, "in_channels")
-    require_positive_int(num_classes, "num_classes")
-    p = _require_probability(dropout, "dropout")
-    return nn.Sequential(
+    check_alexnet_args(in_channels, num_classes, dropout)
+    net = nn.Sequential(
         # 大窗口（11×11）、大步幅（4）：一开始就把 224×224 缩小到 54×54
         nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
@@ -57,8 +111,11 @@ def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5
         nn.MaxPool2d(kernel_size=3, stride=2),
         nn.Flatten(),
         # 两个 4096 维的全连接隐藏层，各接一个暂退层
-        nn.Linear(256 * 5 * 5, 4096), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(p),
+        nn.Linear(256 * 5 * 5, 4096), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(dropout),
         nn.Linear(4096, num_classes),
     )
+    # 入口处检查输入形状：边长 193 到 224 的输入最后都是 5×5，与第一个全连接层的 6400 个输入对得上
+    net.register_forward_pre_hook(InputShape("alexnet", in_channels, min_size=193, max_size=224))
+    return net
 # --8<-- [end:alexnet]

@@ -3,12 +3,15 @@
 形状检查多数在 meta 设备上进行：那里的张量只有形状、没有数据，构建和前向传播都几乎不花时间。
 """
 
+import copy
+import re
+
 import pytest
 import torch
 from torch import nn
 
 from lessons_src.cnn.lenet import count_parameters, layer_summary
-from lessons_src.modern_cnn.alexnet import alexnet
+from lessons_src.modern_cnn.alexnet import InputShape, alexnet
 
 
 def meta_alexnet(**kwargs) -> nn.Sequential:
@@ -134,7 +137,7 @@ def test_dropout_can_be_changed():
         ({"num_classes": 0}, ValueError, "num_classes 应为正整数"),
         ({"num_classes": True}, TypeError, "num_classes 应为正整数，实际得到 bool"),
         ({"dropout": 1.0}, ValueError, r"\[0, 1\)"),
-        ({"dropout": -0.1}, ValueError, "不小于 0"),
+        ({"dropout": -0.1}, ValueError, r"dropout（暂退概率）应在 \[0, 1\) 内，实际得到 -0.1"),
         ({"dropout": "0.5"}, TypeError, "应为实数"),
     ],
 )
@@ -147,3 +150,55 @@ def test_bad_arguments(kwargs, error, message):
 def test_wrong_input_shape_gives_a_clear_error(shape):
     with pytest.raises(ValueError, match=r"第 \d+ 层 .* 不接受形状为"):
         layer_summary(meta_alexnet(), shape)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(1, 224, 224), (1, 3, 224, 224), (1, 1, 192, 192), (1, 1, 225, 225), (1, 1, 224, 100), (2, 1, 1, 224, 224)],
+)
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    expected = r"alexnet 的输入应为形状 \(批量大小, 1, 高, 宽\) 的四维张量，高和宽都在 193 到 224 之间"
+    with pytest.raises(ValueError, match=rf"{expected}，实际形状为 {re.escape(str(shape))}"):
+        meta_alexnet()(torch.zeros(shape, device="meta"))
+
+
+def test_the_input_check_accepts_every_size_that_works():
+    net = meta_alexnet(in_channels=3)
+    for size in (193, 200, 224):
+        assert net(torch.zeros(2, 3, size, size, device="meta")).shape == (2, 10)
+    assert net(torch.zeros(2, 3, 193, 224, device="meta")).shape == (2, 10)  # 高和宽可以不同
+
+
+def test_the_input_check_rejects_non_tensors_and_integer_tensors():
+    net = meta_alexnet()
+    with pytest.raises(TypeError, match="参数 X 应为 torch.Tensor，实际得到 list"):
+        net([[0.0]])
+    with pytest.raises(TypeError, match="参数 X 应为浮点张量"):
+        net(torch.zeros(1, 1, 224, 224, dtype=torch.long, device="meta"))
+
+
+def test_input_shape_messages():
+    assert InputShape("m", 3).expected() == "(批量大小, 3, 高, 宽) 的四维张量"
+    assert InputShape("m", 1, min_size=28, max_size=28).expected() == "(批量大小, 1, 28, 28) 的四维张量"
+    assert InputShape("m", 1, min_size=67).expected() == "(批量大小, 1, 高, 宽) 的四维张量，高和宽都不小于 67"
+
+
+def test_the_hook_survives_a_deep_copy():
+    net = meta_alexnet()
+    with pytest.raises(ValueError, match="alexnet 的输入应为形状"):
+        copy.deepcopy(net)(torch.zeros(1, 1, 96, 96, device="meta"))
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        ((3, 1), {}, TypeError, "参数 model 应为网络的名字（str），实际得到 int"),
+        (("m", 0), {}, ValueError, "channels 应为正整数，实际得到 0"),
+        (("m", 1), {"min_size": 0}, ValueError, "min_size 应为正整数"),
+        (("m", 1), {"min_size": 5, "max_size": 4}, ValueError, "max_size 应为不小于 5 的整数，实际得到 4"),
+        (("m", 1), {"max_size": 2.5}, TypeError, "max_size 应为整数"),
+    ],
+)
+def test_bad_input_shape_arguments(args, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        InputShape(*args, **kwargs)
