@@ -12,12 +12,12 @@ import torch  # noqa: F401  文档字符串中的示例用到 torch
 from torch import nn
 
 from lessons_src.checks import require_positive_int, require_real
+from lessons_src.modern_cnn.alexnet import InputShape
 
 __all__ = ["VGG11_ARCH", "scale_channels", "vgg", "vgg_block"]
 
 
-# --8<-- [start:checks]
-def _check_arch(conv_arch: object) -> list[tuple[int, int]]:
+def check_conv_arch(conv_arch: object) -> list[tuple[int, int]]:
     """确认 ``conv_arch`` 是非空的 ``(卷积层数, 输出通道数)`` 序列，返回列表。"""
     if isinstance(conv_arch, (str, bytes)) or not isinstance(conv_arch, Sequence):
         raise TypeError(
@@ -34,7 +34,12 @@ def _check_arch(conv_arch: object) -> list[tuple[int, int]]:
             require_positive_int(pair[1], f"conv_arch[{index}] 的 out_channels"),
         ))
     return arch
-# --8<-- [end:checks]
+
+
+def check_vgg_block_args(num_convs: object, in_channels: object, out_channels: object) -> None:
+    """检查 :func:`vgg_block` 的参数：三个正整数。"""
+    for name, value in (("num_convs", num_convs), ("in_channels", in_channels), ("out_channels", out_channels)):
+        require_positive_int(value, name)
 
 
 # --8<-- [start:vgg_block]
@@ -49,9 +54,7 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
         >>> block(torch.zeros(1, 3, 16, 16)).shape
         torch.Size([1, 8, 8, 8])
     """
-    require_positive_int(num_convs, "num_convs")
-    require_positive_int(in_channels, "in_channels")
-    require_positive_int(out_channels, "out_channels")
+    check_vgg_block_args(num_convs, in_channels, out_channels)
     layers = []
     for _ in range(num_convs):
         layers.append(nn.Conv2d(in_channels, out_channels, kernel_size=3, padding=1))
@@ -60,6 +63,25 @@ def vgg_block(num_convs: int, in_channels: int, out_channels: int) -> nn.Sequent
     layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
     return nn.Sequential(*layers)
 # --8<-- [end:vgg_block]
+
+
+def check_vgg_args(
+    conv_arch: object, in_channels: object, num_classes: object, image_size: object, fc_hidden: object, dropout: object
+) -> list[tuple[int, int]]:
+    """检查 :func:`vgg` 的参数，返回块的配置列表：``conv_arch`` 见 :func:`check_conv_arch`；
+    通道数、类别数、边长、隐藏层宽度是正整数，边长至少是 ``2**len(conv_arch)``（每个块把边长减半，
+    最后至少剩 1），暂退概率在 [0, 1) 内。"""
+    arch = check_conv_arch(conv_arch)
+    for name, value in (("in_channels", in_channels), ("num_classes", num_classes),
+                        ("image_size", image_size), ("fc_hidden", fc_hidden)):
+        require_positive_int(value, name)
+    require_real(dropout, "dropout", within="[0, 1)", what="暂退概率")
+    if image_size < 2 ** len(arch):
+        raise ValueError(
+            f"{len(arch)} 个 VGG 块会把边长减半 {len(arch)} 次，image_size 至少应为 {2 ** len(arch)}，"
+            f"实际得到 {image_size}"
+        )
+    return arch
 
 
 # --8<-- [start:vgg]
@@ -79,7 +101,8 @@ def vgg(
     """按 ``conv_arch`` 依次堆叠 VGG 块，再接三个全连接层（两个隐藏层各接暂退法）。
 
     每个块把高和宽减半，``len(conv_arch)`` 个块之后边长是 ``image_size // 2**len(conv_arch)``，
-    由此算出第一个全连接层的输入个数。网络只接受边长为 ``image_size`` 的正方形输入。
+    由此算出第一个全连接层的输入个数。网络只接受边长为 ``image_size`` 的正方形输入，
+    入口的 :class:`~lessons_src.modern_cnn.alexnet.InputShape` 钩子检查这一点。
 
     Args:
         conv_arch: 每个块的 ``(卷积层数, 输出通道数)``，例如 :data:`VGG11_ARCH`。
@@ -94,32 +117,34 @@ def vgg(
         >>> net(torch.zeros(2, 1, 16, 16)).shape
         torch.Size([2, 10])
     """
-    arch = _check_arch(conv_arch)
-    require_positive_int(in_channels, "in_channels")
-    require_positive_int(num_classes, "num_classes")
-    require_positive_int(image_size, "image_size")
-    require_positive_int(fc_hidden, "fc_hidden")
-    p = require_real(dropout, "dropout", minimum=0.0)
-    if p >= 1:
-        raise ValueError(f"参数 dropout 是暂退概率，应在 [0, 1) 内，实际得到 {p}")
-    final_size = image_size // 2 ** len(arch)
-    if final_size == 0:
-        raise ValueError(
-            f"{len(arch)} 个 VGG 块会把边长减半 {len(arch)} 次，image_size 至少应为 {2 ** len(arch)}，"
-            f"实际得到 {image_size}"
-        )
-    blocks = []
+    arch = check_vgg_args(conv_arch, in_channels, num_classes, image_size, fc_hidden, dropout)
+    final_size = image_size // 2 ** len(arch)  # 每个块把高和宽减半
+    blocks, channels = [], in_channels
     for num_convs, out_channels in arch:
-        blocks.append(vgg_block(num_convs, in_channels, out_channels))
-        in_channels = out_channels
-    return nn.Sequential(
+        blocks.append(vgg_block(num_convs, channels, out_channels))
+        channels = out_channels
+    net = nn.Sequential(
         *blocks,
         nn.Flatten(),
-        nn.Linear(in_channels * final_size * final_size, fc_hidden), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(fc_hidden, fc_hidden), nn.ReLU(), nn.Dropout(p),
+        nn.Linear(channels * final_size * final_size, fc_hidden), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(fc_hidden, fc_hidden), nn.ReLU(), nn.Dropout(dropout),
         nn.Linear(fc_hidden, num_classes),
     )
+    # 入口处检查输入形状（见 AlexNet 一节的 InputShape）：只接受 image_size×image_size 的输入
+    net.register_forward_pre_hook(InputShape("vgg", in_channels, min_size=image_size, max_size=image_size))
+    return net
 # --8<-- [end:vgg]
+
+
+def check_scale_channels_args(conv_arch: object, ratio: object) -> list[tuple[int, int]]:
+    """检查 :func:`scale_channels` 的参数，返回块的配置列表：``ratio`` 是正整数，
+    且不大于最窄的块的通道数（否则除完是 0 个通道）。"""
+    arch = check_conv_arch(conv_arch)
+    require_positive_int(ratio, "ratio")
+    narrowest = min(out_channels for _, out_channels in arch)
+    if ratio > narrowest:
+        raise ValueError(f"ratio={ratio} 太大：最窄的块只有 {narrowest} 个通道，除以 ratio 后为 0")
+    return arch
 
 
 # --8<-- [start:scale_channels]
@@ -130,12 +155,6 @@ def scale_channels(conv_arch: Sequence[tuple[int, int]], ratio: int) -> tuple[tu
         >>> scale_channels(VGG11_ARCH, 4)
         ((1, 16), (1, 32), (2, 64), (2, 128), (2, 128))
     """
-    arch = _check_arch(conv_arch)
-    require_positive_int(ratio, "ratio")
-    scaled = tuple((num_convs, out_channels // ratio) for num_convs, out_channels in arch)
-    if any(out_channels == 0 for _, out_channels in scaled):
-        raise ValueError(
-            f"ratio={ratio} 太大：最窄的块只有 {min(c for _, c in arch)} 个通道，除以 ratio 后为 0"
-        )
-    return scaled
+    arch = check_scale_channels_args(conv_arch, ratio)
+    return tuple((num_convs, out_channels // ratio) for num_convs, out_channels in arch)
 # --8<-- [end:scale_channels]

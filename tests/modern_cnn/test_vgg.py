@@ -3,6 +3,8 @@
 完整的 VGG-11 有 1.3 亿个参数，形状和参数个数的检查在 meta 设备上进行（只有形状、没有数据）。
 """
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -194,3 +196,17 @@ def test_bad_ratio():
 def test_wrong_input_shape_gives_a_clear_error(shape):
     with pytest.raises(ValueError, match="不接受形状为"):
         layer_summary(meta_vgg(VGG11_ARCH), shape)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 32, 32), (1, 3, 224, 224), (1, 224, 224), (1, 1, 225, 225), (1, 1, 224, 192)])
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    message = r"vgg 的输入应为形状 \(批量大小, 1, 224, 224\) 的四维张量，实际形状为 " + re.escape(str(shape))
+    with pytest.raises(ValueError, match=message):
+        meta_vgg(VGG11_ARCH)(torch.zeros(shape, device="meta"))
+
+
+def test_the_input_check_follows_image_size_and_in_channels():
+    net = vgg(((1, 4), (1, 8)), in_channels=3, image_size=12, fc_hidden=8)
+    assert net(torch.zeros(2, 3, 12, 12)).shape == (2, 10)
+    with pytest.raises(ValueError, match=r"\(批量大小, 3, 12, 12\)"):
+        net(torch.zeros(2, 3, 16, 16))
