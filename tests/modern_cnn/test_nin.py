@@ -1,5 +1,7 @@
 """lessons_src/modern_cnn/nin.py 的测试；页面见 docs/modern-cnn/nin.md。"""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -106,13 +108,13 @@ def test_output_is_channel_mean_of_the_last_block():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"in_channels": 0}, ValueError, "in_channels 应为不小于 1 的整数，实际得到 0"),
-        ({"out_channels": -2}, ValueError, "out_channels 应为不小于 1 的整数"),
-        ({"kernel_size": 0}, ValueError, "kernel_size 应为不小于 1 的整数"),
-        ({"stride": 0}, ValueError, "stride 应为不小于 1 的整数"),
-        ({"padding": -1}, ValueError, "padding 应为不小于 0 的整数"),
+        ({"in_channels": 0}, ValueError, "in_channels 应为正整数，实际得到 0"),
+        ({"out_channels": -2}, ValueError, "out_channels 应为正整数"),
+        ({"kernel_size": 0}, ValueError, "kernel_size 应为正整数"),
+        ({"stride": 0}, ValueError, "stride 应为正整数"),
+        ({"padding": -1}, ValueError, "padding 应为不小于 0 的整数，实际得到 -1"),
         ({"padding": 1.5}, TypeError, "padding 应为整数，实际得到 float"),
-        ({"kernel_size": (3, 3)}, TypeError, "kernel_size 应为整数，实际得到 tuple"),
+        ({"kernel_size": (3, 3)}, TypeError, "kernel_size 应为正整数，实际得到 tuple"),
     ],
 )
 def test_bad_nin_block_arguments(kwargs, error, message):
@@ -124,10 +126,10 @@ def test_bad_nin_block_arguments(kwargs, error, message):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"in_channels": 0}, ValueError, "in_channels 应为不小于 1 的整数"),
-        ({"num_classes": None}, TypeError, "num_classes 应为整数，实际得到 NoneType"),
+        ({"in_channels": 0}, ValueError, "in_channels 应为正整数"),
+        ({"num_classes": None}, TypeError, "num_classes 应为正整数，实际得到 NoneType"),
         ({"dropout": 1.0}, ValueError, r"\[0, 1\)"),
-        ({"dropout": -0.5}, ValueError, "不小于 0"),
+        ({"dropout": -0.5}, ValueError, r"dropout（暂退概率）应在 \[0, 1\) 内，实际得到 -0.5"),
     ],
 )
 def test_bad_nin_arguments(kwargs, error, message):
@@ -139,3 +141,35 @@ def test_bad_nin_arguments(kwargs, error, message):
 def test_wrong_input_shape_gives_a_clear_error(shape):
     with pytest.raises(ValueError, match="不接受形状为"):
         layer_summary(meta(nin), shape)
+
+
+def test_padding_zero_is_allowed():
+    assert nin_block(1, 2, kernel_size=3, stride=1, padding=0)(torch.zeros(1, 1, 5, 5)).shape == (1, 2, 3, 3)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 66, 66), (1, 3, 224, 224), (1, 1, 224), (1, 1, 224, 40)])
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    message = r"nin 的输入应为形状 \(批量大小, 1, 高, 宽\) 的四维张量，高和宽都不小于 67，实际形状为 "
+    with pytest.raises(ValueError, match=message + re.escape(str(shape))):
+        meta(nin)(torch.zeros(shape, device="meta"))
+
+
+def test_the_smallest_accepted_input_is_the_smallest_that_works():
+    net = meta(nin)
+    assert net(torch.zeros(1, 1, 67, 67, device="meta")).shape == (1, 10)
+    with pytest.raises(ValueError, match="不接受形状为"):
+        layer_summary(net, (1, 1, 66, 66))  # 不经过入口的钩子：第三个汇聚层之后不剩任何位置
+
+
+def test_class_scores_are_non_negative_and_work_with_cross_entropy():
+    torch.manual_seed(0)
+    net = nin().eval()
+    with torch.no_grad():
+        scores = net(torch.rand(4, 1, 96, 96))
+    assert (scores >= 0).all()
+    # softmax 不受所有得分同加一个常数的影响：非负的得分与任意 logit 一样能表示任何类别概率
+    logits = torch.randn(4, 10)
+    shifted = logits - logits.min(dim=1, keepdim=True).values
+    assert (shifted >= 0).all()
+    y = torch.tensor([0, 3, 5, 9])
+    assert torch.allclose(nn.functional.cross_entropy(shifted, y), nn.functional.cross_entropy(logits, y))
