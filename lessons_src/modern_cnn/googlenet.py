@@ -1,4 +1,4 @@
-"""含并行连结的网络 GoogLeNet：Inception 块和由五个模块组成的 GoogLeNet（96×96 输入的版本）。
+"""含并行连结的网络 GoogLeNet：Inception 块和由五个阶段组成的 GoogLeNet（96×96 输入的版本）。
 
 对应页面 ``docs/modern-cnn/googlenet.md``。
 """
@@ -11,18 +11,29 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lessons_src.checks import require_positive_int, require_tensor
+from lessons_src.checks import require_positive_int
+from lessons_src.modern_cnn.alexnet import InputShape
 
 __all__ = ["Inception", "googlenet"]
 
 
-# --8<-- [start:checks]
-def _require_pair(value: object, name: str) -> tuple[int, int]:
+def check_channel_pair(value: object, name: str) -> tuple[int, int]:
+    """确认 ``value`` 是两个正整数组成的二元组（1×1 卷积的输出通道数, 第二个卷积的输出通道数），返回元组。"""
     if isinstance(value, (str, bytes)) or not (isinstance(value, Sequence) and len(value) == 2):
         raise TypeError(f"参数 {name} 应为由两个正整数组成的二元组（1×1 卷积的输出通道数, 第二个卷积的输出通道数），"
                         f"实际得到 {value!r}")
     return require_positive_int(value[0], f"{name}[0]"), require_positive_int(value[1], f"{name}[1]")
-# --8<-- [end:checks]
+
+
+def check_inception_init_args(
+    in_channels: object, c1: object, c2: object, c3: object, c4: object
+) -> tuple[int, tuple[int, int], tuple[int, int], int]:
+    """检查 :class:`Inception` 的构造参数：``in_channels``、``c1``、``c4`` 是正整数，
+    ``c2``、``c3`` 是两个正整数组成的二元组；返回 ``(c1, c2, c3, c4)``，``c2``、``c3`` 转成元组。"""
+    require_positive_int(in_channels, "in_channels")
+    c1 = require_positive_int(c1, "c1")
+    c2, c3 = check_channel_pair(c2, "c2"), check_channel_pair(c3, "c3")
+    return c1, c2, c3, require_positive_int(c4, "c4")
 
 
 # --8<-- [start:Inception]
@@ -48,11 +59,8 @@ class Inception(nn.Module):
         self, in_channels: int, c1: int, c2: Sequence[int], c3: Sequence[int], c4: int
     ) -> None:
         super().__init__()
-        self.in_channels = require_positive_int(in_channels, "in_channels")
-        c1 = require_positive_int(c1, "c1")
-        c2 = _require_pair(c2, "c2")
-        c3 = _require_pair(c3, "c3")
-        c4 = require_positive_int(c4, "c4")
+        c1, c2, c3, c4 = check_inception_init_args(in_channels, c1, c2, c3, c4)
+        self.in_channels = in_channels
         self.out_channels = c1 + c2[1] + c3[1] + c4
         # 路径 1：单个 1×1 卷积层
         self.p1_1 = nn.Conv2d(in_channels, c1, kernel_size=1)
@@ -65,13 +73,10 @@ class Inception(nn.Module):
         # 路径 4：3×3 最大汇聚层，再接 1×1 卷积层
         self.p4_1 = nn.MaxPool2d(kernel_size=3, stride=1, padding=1)
         self.p4_2 = nn.Conv2d(in_channels, c4, kernel_size=1)
+        # 调用块时先检查输入：四维、in_channels 个通道（见 AlexNet 一节的 InputShape）
+        self.register_forward_pre_hook(InputShape("Inception", in_channels))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_tensor(X, "X", floating=True)
-        if X.dim() != 4 or X.shape[1] != self.in_channels:
-            raise ValueError(
-                f"输入应为形状 (批量大小, {self.in_channels}, 高, 宽) 的四维张量，实际形状为 {tuple(X.shape)}"
-            )
         p1 = F.relu(self.p1_1(X))
         p2 = F.relu(self.p2_2(F.relu(self.p2_1(X))))
         p3 = F.relu(self.p3_2(F.relu(self.p3_1(X))))
@@ -81,21 +86,27 @@ class Inception(nn.Module):
 # --8<-- [end:Inception]
 
 
+def check_googlenet_args(in_channels: object, num_classes: object) -> None:
+    """检查 :func:`googlenet` 的参数：通道数和类别数是正整数。"""
+    require_positive_int(in_channels, "in_channels")
+    require_positive_int(num_classes, "num_classes")
+
+
 # --8<-- [start:googlenet]
 def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
-    """GoogLeNet：五个模块 b1–b5 加一个全连接输出层，共 9 个 Inception 块。
+    """GoogLeNet：五个阶段 b1–b5 加一个全连接输出层，共 9 个 Inception 块。
 
     b1、b2 是普通的卷积层和最大汇聚层；b3、b4、b5 分别含 2、5、2 个 Inception 块；
     b5 以全局平均汇聚层结束，输出 1024 维的特征。b1–b4 各以一个步幅 2 的汇聚层结束，
     b1 的卷积层步幅也是 2，所以高和宽共缩小 32 倍：96×96 的输入到 b5 时是 3×3。
+    因为最后是全局平均汇聚，任意边长的输入都可以运行（入口的钩子只检查四维和通道数）。
 
     Examples:
         >>> net = googlenet()
         >>> net(torch.zeros(1, 1, 96, 96)).shape
         torch.Size([1, 10])
     """
-    require_positive_int(in_channels, "in_channels")
-    require_positive_int(num_classes, "num_classes")
+    check_googlenet_args(in_channels, num_classes)
     b1 = nn.Sequential(
         nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
@@ -124,5 +135,8 @@ def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
         nn.AdaptiveAvgPool2d((1, 1)),
         nn.Flatten(),
     )
-    return nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes))
+    net = nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes))
+    # 入口处检查输入形状（见 AlexNet 一节的 InputShape）：四维、通道数对，高和宽不限
+    net.register_forward_pre_hook(InputShape("googlenet", in_channels))
+    return net
 # --8<-- [end:googlenet]

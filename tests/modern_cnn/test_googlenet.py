@@ -1,6 +1,7 @@
 """lessons_src/modern_cnn/googlenet.py 的测试；页面见 docs/modern-cnn/googlenet.md。"""
 
 import itertools
+import re
 
 import pytest
 import torch
@@ -180,3 +181,16 @@ def test_wrong_input_shape_gives_a_clear_error():
     # 三维输入被卷积层当作不带批量维的单个样本，到第一个 Inception 块时被拦下
     with pytest.raises(ValueError, match="四维张量"):
         layer_summary(meta_googlenet(), (1, 96, 96))
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 96, 96), (1, 96, 96), (1, 1, 1, 96, 96)])
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    message = r"googlenet 的输入应为形状 \(批量大小, 1, 高, 宽\) 的四维张量，实际形状为 " + re.escape(str(shape))
+    with pytest.raises(ValueError, match=message):
+        meta_googlenet()(torch.zeros(shape, device="meta"))
+
+
+def test_the_input_check_accepts_any_side_length():
+    net = meta_googlenet(in_channels=3)
+    for size in (1, 7, 96, 300):
+        assert net(torch.zeros(2, 3, size, size, device="meta")).shape == (2, 10)
