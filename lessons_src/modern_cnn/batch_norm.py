@@ -11,22 +11,43 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_instance, require_positive, require_positive_int, require_real, require_tensor
 from lessons_src.cnn.lenet import lenet
+from lessons_src.modern_cnn.alexnet import InputShape
 
 __all__ = ["BatchNorm", "batch_norm", "compare_with_builtin", "lenet_batch_norm"]
 
 
-# --8<-- [start:checks]
-def _check_eps_momentum(eps: float, momentum: float) -> tuple[float, float]:
-    eps = require_real(eps, "eps")
-    if eps <= 0:
-        raise ValueError(f"参数 eps 应为正数（防止除以 0），实际得到 {eps}")
-    momentum = require_real(momentum, "momentum", minimum=0.0)
-    if momentum > 1:
-        raise ValueError(f"参数 momentum 应在 [0, 1] 内，实际得到 {momentum}")
-    return eps, momentum
-# --8<-- [end:checks]
+def check_eps_momentum(eps: object, momentum: object) -> None:
+    """检查 ``eps`` 是正数（防止除以 0），``momentum`` 在 [0, 1] 内。"""
+    require_positive(eps, "eps")
+    require_real(momentum, "momentum", within="[0, 1]")
+
+
+def check_batch_norm_args(
+    X: object, gamma: object, beta: object, running_mean: object, running_var: object,
+    training: object, eps: object, momentum: object,
+) -> None:
+    """检查 :func:`batch_norm` 的参数：``X`` 是二维或四维浮点张量，``gamma``、``beta``、``running_mean``、
+    ``running_var`` 是形状为 ``(X.shape[1],)`` 的浮点张量，``training`` 是 ``bool``，``eps``、``momentum``
+    见 :func:`check_eps_momentum`；训练模式下每个特征（通道）至少要有 2 个值才能估计方差。"""
+    require_tensor(X, "X", floating=True)
+    if X.dim() not in (2, 4):
+        raise ValueError(
+            f"参数 X 应为二维 (批量大小, 特征数) 或四维 (批量大小, 通道数, 高, 宽) 张量，实际形状为 {tuple(X.shape)}"
+        )
+    require_instance(training, "training", bool)
+    check_eps_momentum(eps, momentum)
+    num_features = X.shape[1]
+    named = [("gamma", gamma), ("beta", beta), ("running_mean", running_mean), ("running_var", running_var)]
+    for name, tensor in named:
+        require_tensor(tensor, name, floating=True)
+        if tuple(tensor.shape) != (num_features,):
+            raise ValueError(
+                f"参数 {name} 的形状应为 ({num_features},)（与 X 的第 1 维一致），实际为 {tuple(tensor.shape)}"
+            )
+    if training and X.numel() // num_features < 2:
+        raise ValueError("训练模式下每个特征（通道）至少需要 2 个值才能估计方差，实际只有 1 个；请增大批量")
 
 
 # --8<-- [start:batch_norm]
@@ -61,27 +82,8 @@ def batch_norm(
         >>> mean, var
         (tensor([0.2000, 2.0000]), tensor([ 1.1000, 20.9000]))
     """
-    require_tensor(X, "X", floating=True)
-    if X.dim() not in (2, 4):
-        raise ValueError(
-            f"参数 X 应为二维 (批量大小, 特征数) 或四维 (批量大小, 通道数, 高, 宽) 张量，实际形状为 {tuple(X.shape)}"
-        )
-    if not isinstance(training, bool):
-        raise TypeError(f"参数 training 应为 bool，实际得到 {type(training).__name__}")
-    eps, momentum = _check_eps_momentum(eps, momentum)
+    check_batch_norm_args(X, gamma, beta, running_mean, running_var, training, eps, momentum)
     num_features = X.shape[1]
-    for name, tensor in [
-        ("gamma", gamma),
-        ("beta", beta),
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-    ]:
-        require_tensor(tensor, name, floating=True)
-        if tuple(tensor.shape) != (num_features,):
-            raise ValueError(
-                f"参数 {name} 的形状应为 ({num_features},)（与 X 的第 1 维一致），实际为 {tuple(tensor.shape)}"
-            )
-
     if X.dim() == 2:  # 全连接层：每个特征在批量维上求统计量
         dims, shape = (0,), (1, num_features)
     else:  # 卷积层：每个通道在批量、高、宽三个维度上求统计量
@@ -89,8 +91,6 @@ def batch_norm(
 
     if training:
         n = X.numel() // num_features  # 每个特征（通道）参与统计的元素个数
-        if n < 2:
-            raise ValueError("训练模式下每个特征（通道）至少需要 2 个值才能估计方差，实际只有 1 个；请增大批量")
         mean = X.mean(dim=dims)
         var = ((X - mean.reshape(shape)) ** 2).mean(dim=dims)  # 有偏方差：除以 n
         X_hat = (X - mean.reshape(shape)) / torch.sqrt(var.reshape(shape) + eps)
@@ -102,6 +102,24 @@ def batch_norm(
     Y = gamma.reshape(shape) * X_hat + beta.reshape(shape)  # 缩放和移位
     return Y, running_mean, running_var
 # --8<-- [end:batch_norm]
+
+
+def check_batch_norm_init_args(num_features: object, num_dims: object, eps: object, momentum: object) -> None:
+    """检查 :class:`BatchNorm` 的构造参数：``num_features`` 是正整数，``num_dims`` 是 2 或 4，
+    ``eps``、``momentum`` 见 :func:`check_eps_momentum`。"""
+    require_positive_int(num_features, "num_features")
+    if num_dims not in (2, 4) or isinstance(num_dims, bool):
+        raise ValueError(f"参数 num_dims 应为 2（全连接层）或 4（卷积层），实际得到 {num_dims!r}")
+    check_eps_momentum(eps, momentum)
+
+
+def check_batch_norm_forward_args(X: object, num_features: int, num_dims: int) -> None:
+    """检查 :class:`BatchNorm` 的输入：浮点张量，维数是 ``num_dims``，第 1 维是 ``num_features``。"""
+    require_tensor(X, "X", floating=True)
+    if X.dim() != num_dims:
+        raise ValueError(f"这一层按 num_dims={num_dims} 创建，输入 X 却是 {X.dim()} 维，形状为 {tuple(X.shape)}")
+    if X.shape[1] != num_features:
+        raise ValueError(f"这一层有 {num_features} 个特征（通道），输入 X 的第 1 维却是 {X.shape[1]}")
 
 
 # --8<-- [start:BatchNorm]
@@ -124,11 +142,8 @@ class BatchNorm(nn.Module):
 
     def __init__(self, num_features: int, num_dims: int, *, eps: float = 1e-5, momentum: float = 0.1) -> None:
         super().__init__()
-        self.num_features = require_positive_int(num_features, "num_features")
-        if num_dims not in (2, 4) or isinstance(num_dims, bool):
-            raise ValueError(f"参数 num_dims 应为 2（全连接层）或 4（卷积层），实际得到 {num_dims!r}")
-        self.num_dims = num_dims
-        self.eps, self.momentum = _check_eps_momentum(eps, momentum)
+        check_batch_norm_init_args(num_features, num_dims, eps, momentum)
+        self.num_features, self.num_dims, self.eps, self.momentum = num_features, num_dims, eps, momentum
         # 拉伸参数 gamma 和偏移参数 beta 参与求梯度，分别初始化为 1 和 0
         self.gamma = nn.Parameter(torch.ones(num_features))
         self.beta = nn.Parameter(torch.zeros(num_features))
@@ -137,14 +152,7 @@ class BatchNorm(nn.Module):
         self.register_buffer("running_var", torch.ones(num_features))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_tensor(X, "X", floating=True)
-        if X.dim() != self.num_dims:
-            raise ValueError(
-                f"这一层按 num_dims={self.num_dims} 创建，"
-                f"输入 X 却是 {X.dim()} 维，形状为 {tuple(X.shape)}"
-            )
-        if X.shape[1] != self.num_features:
-            raise ValueError(f"这一层有 {self.num_features} 个特征（通道），输入 X 的第 1 维却是 {X.shape[1]}")
+        check_batch_norm_forward_args(X, self.num_features, self.num_dims)
         Y, running_mean, running_var = batch_norm(
             X, self.gamma, self.beta, self.running_mean, self.running_var,
             training=self.training, eps=self.eps, momentum=self.momentum,
@@ -158,6 +166,20 @@ class BatchNorm(nn.Module):
     def extra_repr(self) -> str:
         return f"{self.num_features}, num_dims={self.num_dims}, eps={self.eps}, momentum={self.momentum}"
 # --8<-- [end:BatchNorm]
+
+
+def check_compare_with_builtin_args(batches: object) -> None:
+    """检查 :func:`compare_with_builtin` 的参数：非空的张量列表，都是浮点张量，
+    维数（2 或 4）和第 1 维（特征数或通道数）与第一个批量相同。"""
+    if isinstance(batches, torch.Tensor) or not isinstance(batches, Sequence) or len(batches) == 0:
+        raise TypeError("参数 batches 应为由张量组成的非空列表")
+    first = require_tensor(batches[0], "batches[0]", floating=True)
+    if first.dim() not in (2, 4):
+        raise ValueError(f"批量应为二维或四维张量，实际形状为 {tuple(first.shape)}")
+    for index, X in enumerate(batches):
+        require_tensor(X, f"batches[{index}]", floating=True)
+        if X.dim() != first.dim() or X.shape[1] != first.shape[1]:
+            raise ValueError(f"batches[{index}] 的形状 {tuple(X.shape)} 与第一个批量的维数或通道数不一致")
 
 
 # --8<-- [start:compare_with_builtin]
@@ -175,11 +197,8 @@ def compare_with_builtin(
         >>> list(errors), all(error < 1e-6 for error in errors.values())
         (['train_output', 'running_mean', 'running_var', 'eval_output'], True)
     """
-    if isinstance(batches, torch.Tensor) or not isinstance(batches, Sequence) or len(batches) == 0:
-        raise TypeError("参数 batches 应为由张量组成的非空列表")
-    first = require_tensor(batches[0], "batches[0]", floating=True)
-    if first.dim() not in (2, 4):
-        raise ValueError(f"批量应为二维或四维张量，实际形状为 {tuple(first.shape)}")
+    check_compare_with_builtin_args(batches)
+    first = batches[0]
     num_features, num_dims = first.shape[1], first.dim()
     ours = BatchNorm(num_features, num_dims, eps=eps, momentum=momentum).to(first.dtype)
     builtin = nn.BatchNorm1d if num_dims == 2 else nn.BatchNorm2d
@@ -198,10 +217,7 @@ def compare_with_builtin(
         errors[key] = max(errors[key], (a - b).abs().max().item())
 
     with torch.no_grad():
-        for index, X in enumerate(batches):
-            require_tensor(X, f"batches[{index}]", floating=True)
-            if X.dim() != num_dims or X.shape[1] != num_features:
-                raise ValueError(f"batches[{index}] 的形状 {tuple(X.shape)} 与第一个批量的维数或通道数不一致")
+        for X in batches:
             record("train_output", ours(X), reference(X))
         record("running_mean", ours.running_mean, reference.running_mean)
         record("running_var", ours.running_var, reference.running_var)
@@ -231,8 +247,7 @@ def lenet_batch_norm(*, builtin: bool = False) -> nn.Sequential:
         >>> net(torch.zeros(2, 1, 28, 28)).shape
         torch.Size([2, 10])
     """
-    if not isinstance(builtin, bool):
-        raise TypeError(f"参数 builtin 应为 bool，实际得到 {type(builtin).__name__}")
+    require_instance(builtin, "builtin", bool)
     layers = list(lenet())
     result: list[nn.Module] = []
     for layer, following in zip(layers, [*layers[1:], None]):
@@ -243,5 +258,8 @@ def lenet_batch_norm(*, builtin: bool = False) -> nn.Sequential:
             result.append(nn.BatchNorm2d(layer.out_channels) if builtin else BatchNorm(layer.out_channels, num_dims=4))
         elif isinstance(layer, nn.Linear):
             result.append(nn.BatchNorm1d(layer.out_features) if builtin else BatchNorm(layer.out_features, num_dims=2))
-    return nn.Sequential(*result)
+    net = nn.Sequential(*result)
+    # 入口处检查输入形状（见 AlexNet 一节的 InputShape）：LeNet 按 1×28×28 的输入设计
+    net.register_forward_pre_hook(InputShape("lenet_batch_norm", 1, min_size=28, max_size=28))
+    return net
 # --8<-- [end:lenet_batch_norm]

@@ -1,5 +1,7 @@
 """lessons_src/modern_cnn/batch_norm.py 的测试；页面见 docs/modern-cnn/batch-norm.md。"""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -186,7 +188,7 @@ def test_bad_num_features(num_features, error, message):
     ({"eps": 0.0}, ValueError, "eps 应为正数"),
     ({"eps": -1e-5}, ValueError, "eps 应为正数"),
     ({"momentum": 1.5}, ValueError, r"momentum 应在 \[0, 1\] 内"),
-    ({"momentum": -0.1}, ValueError, "momentum 应不小于 0.0"),
+    ({"momentum": -0.1}, ValueError, r"momentum 应在 \[0, 1\] 内，实际得到 -0.1"),
     ({"momentum": "0.1"}, TypeError, "momentum 应为实数"),
 ])
 def test_bad_eps_and_momentum(kwargs, error, message):
@@ -214,3 +216,15 @@ def test_bad_batches_for_comparison():
         compare_with_builtin(torch.zeros(4, 3))
     with pytest.raises(ValueError, match="维数或通道数不一致"):
         compare_with_builtin([torch.randn(4, 3), torch.randn(4, 5)])
+    with pytest.raises(ValueError, match="二维或四维"):
+        compare_with_builtin([torch.randn(4, 3, 2)])
+    with pytest.raises(TypeError, match=r"batches\[1\] 应为浮点张量"):
+        compare_with_builtin([torch.randn(4, 3), torch.zeros(4, 3, dtype=torch.long)])
+
+
+@pytest.mark.parametrize("builtin", [False, True])
+@pytest.mark.parametrize("shape", [(2, 1, 32, 32), (2, 3, 28, 28), (2, 28, 28), (2, 1, 28, 27)])
+def test_calling_lenet_batch_norm_with_a_wrong_shape_says_what_it_expects(builtin, shape):
+    message = r"lenet_batch_norm 的输入应为形状 \(批量大小, 1, 28, 28\) 的四维张量，实际形状为 "
+    with pytest.raises(ValueError, match=message + re.escape(str(shape))):
+        lenet_batch_norm(builtin=builtin)(torch.zeros(shape))
