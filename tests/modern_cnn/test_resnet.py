@@ -1,5 +1,7 @@
 """lessons_src/modern_cnn/resnet.py 的测试；页面见 docs/modern-cnn/resnet.md。"""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -38,6 +40,8 @@ def test_residual_structure_and_forward_by_hand():
     block = Residual(3, 6, use_1x1conv=True, strides=2)
     for conv in (block.conv1, block.conv2):
         assert conv.kernel_size == (3, 3) and conv.padding == (1, 1)
+        assert conv.bias is None  # 紧跟批量规范化的卷积层不用偏置
+    assert block.conv3.bias is not None
     assert block.conv1.stride == (2, 2) and block.conv2.stride == (1, 1)
     assert block.conv3.kernel_size == (1, 1) and block.conv3.stride == (2, 2)
     assert isinstance(block.bn1, nn.BatchNorm2d) and isinstance(block.bn2, nn.BatchNorm2d)
@@ -78,20 +82,22 @@ def test_resnet18_shape_table_and_parameter_count():
         (1, 512, 1, 1), (1, 512), (1, 10),
     ]
     total = count_parameters(net)
-    assert total == sum(p for _, _, p in rows) == 11_178_378
+    assert total == sum(p for _, _, p in rows) == 11_174_474
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d) and m.kernel_size != (1, 1)]
     linears = [m for m in net.modules() if isinstance(m, nn.Linear)]
     assert len(convs) + len(linears) == 18
 
 
 def test_resnet18_parameter_count_by_hand():
-    def conv(c_in, c_out, k):
-        return c_in * c_out * k * k + c_out
+    def conv(c_in, c_out, k, bias=True):
+        return c_in * c_out * k * k + (c_out if bias else 0)
 
     def residual(c_in, c_out, shortcut):
-        return conv(c_in, c_out, 3) + conv(c_out, c_out, 3) + 4 * c_out + (conv(c_in, c_out, 1) if shortcut else 0)
+        # 两个 3×3 卷积紧跟批量规范化，不带偏置；捷径上的 1×1 卷积后面没有批量规范化，带偏置
+        main = conv(c_in, c_out, 3, bias=False) + conv(c_out, c_out, 3, bias=False) + 4 * c_out
+        return main + (conv(c_in, c_out, 1) if shortcut else 0)
 
-    stem = conv(1, 64, 7) + 2 * 64
+    stem = conv(1, 64, 7, bias=False) + 2 * 64
     stages = 2 * residual(64, 64, False)
     for c_in, c_out in [(64, 128), (128, 256), (256, 512)]:
         stages += residual(c_in, c_out, True) + residual(c_out, c_out, False)
@@ -150,3 +156,33 @@ def test_bad_stage_and_network_arguments():
         resnet18(num_classes=0)
     with pytest.raises(ValueError, match="in_channels 应为正整数"):
         resnet18(in_channels=-3)
+    with pytest.raises(TypeError, match="参数 first_block 应为 bool，实际得到 int"):
+        resnet_block(64, 64, 2, first_block=1)
+
+
+def test_zero_gamma_in_the_last_batch_norm_makes_the_block_an_identity_on_non_negative_inputs():
+    block = Residual(3, 3)  # 训练模式：批量规范化用小批量统计量
+    nn.init.zeros_(block.bn2.weight)  # torchvision 的 zero_init_residual=True 就是这样初始化的
+    X = torch.rand(4, 3, 6, 6)  # 非负，与上一个块 ReLU 之后的输出一样
+    assert torch.equal(block(X), X)
+
+
+def test_relu_after_the_addition_masks_the_identity_path():
+    torch.manual_seed(0)
+    g = nn.Sequential(nn.Linear(4, 4), nn.Tanh(), nn.Linear(4, 4))
+    x = torch.randn(4)
+    J = torch.autograd.functional.jacobian(lambda x: torch.relu(g(x) + x), x)
+    J_g = torch.autograd.functional.jacobian(g, x)
+    mask = (g(x) + x > 0).float()
+    assert torch.allclose(J, torch.diag(mask) @ (J_g + torch.eye(4)))
+
+
+@pytest.mark.parametrize("shape", [(1, 3, 96, 96), (1, 96, 96), (1, 1, 1, 96, 96)])
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    message = r"resnet 的输入应为形状 \(批量大小, 1, 高, 宽\) 的四维张量，实际形状为 " + re.escape(str(shape))
+    with torch.device("meta"):
+        net = resnet18()
+    with pytest.raises(ValueError, match=message):
+        net(torch.zeros(shape, device="meta"))
+    with pytest.raises(ValueError, match=r"resnet 的输入应为形状 \(批量大小, 3, 高, 宽\)"):
+        resnet((8,), num_residuals=1, in_channels=3)(torch.zeros(2, 1, 16, 16))
