@@ -1,5 +1,7 @@
 """lessons_src/modern_cnn/densenet.py 的测试；页面见 docs/modern-cnn/densenet.md。"""
 
+import re
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -64,7 +66,7 @@ def test_densenet_shape_table_and_parameter_count():
         (1, 248, 1, 1), (1, 248), (1, 10),
     ]
     assert [name for name, _, _ in rows].count("DenseBlock") == 4
-    assert count_parameters(net) == sum(p for _, _, p in rows) == 758_226
+    assert count_parameters(net) == sum(p for _, _, p in rows) == 758_162
 
 
 def test_densenet_parameter_count_by_hand():
@@ -74,7 +76,7 @@ def test_densenet_parameter_count_by_hand():
     def conv(c_in, c_out, k):
         return c_in * c_out * k * k + c_out
 
-    total = conv(1, 64, 7) + bn(64)
+    total = conv(1, 64, 7) - 64 + bn(64)  # 主干的卷积层紧跟批量规范化，不带偏置
     channels = 64
     for index in range(4):
         for i in range(4):
@@ -132,3 +134,23 @@ def test_bad_block_and_network_arguments():
         densenet(growth_rate=-1)
     with pytest.raises(TypeError, match="num_classes 应为正整数，实际得到 bool"):
         densenet(num_classes=True)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 28, 28), (1, 3, 96, 96), (1, 96, 96)])
+def test_calling_the_net_with_a_wrong_shape_says_what_it_expects(shape):
+    message = r"densenet 的输入应为形状 \(批量大小, 1, 高, 宽\) 的四维张量，高和宽都不小于 29，实际形状为 "
+    with torch.device("meta"):
+        net = densenet()
+    with pytest.raises(ValueError, match=message + re.escape(str(shape))):
+        net(torch.zeros(shape, device="meta"))
+
+
+@pytest.mark.parametrize("blocks", [(4,), (2, 2), (1, 1, 1), (4, 4, 4, 4), (1, 1, 1, 1, 1)])
+def test_the_smallest_accepted_input_is_the_smallest_that_works(blocks):
+    with torch.device("meta"):
+        net = densenet(blocks, growth_rate=4, num_channels=8)
+    smallest = 4 * 2 ** (len(blocks) - 1) - 3
+    assert net(torch.zeros(2, 1, smallest, smallest, device="meta")).shape == (2, 10)
+    if smallest > 1:
+        with pytest.raises(ValueError, match="不接受形状为"):
+            layer_summary(net, (2, 1, smallest - 1, smallest - 1))  # 不经过入口的钩子，在网络里面出错
