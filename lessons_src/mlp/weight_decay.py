@@ -3,6 +3,8 @@
 对应页面 ``docs/mlp/weight-decay.md``。实验用 :func:`high_dim_linear_data` 生成一个容易过拟合的
 高维线性回归问题（200 维输入、只有 20 个训练样本），分别不加和加上权重衰减训练，
 逐轮记录训练损失、测试损失（:class:`~lessons_src.mlp.model_selection.LossCurves`）。
+平方损失沿用线性回归一章的
+:func:`~lessons_src.linear_networks.linear_regression_scratch.squared_loss`（逐样本的 (ŷ - y)² / 2）。
 """
 
 from __future__ import annotations
@@ -13,22 +15,32 @@ import torch
 from torch import nn
 
 from lessons_src.checks import require_int, require_real, require_tensor
+from lessons_src.linear_networks.linear_regression_scratch import squared_loss
 from lessons_src.mlp.model_selection import LossCurves, minibatch_indices
 
 __all__ = [
     "high_dim_linear_data",
     "l2_penalty",
-    "squared_loss",
     "train_concise",
     "train_scratch",
 ]
 
-# --8<-- [start:checks]
+# --8<-- [start:record]
 Data = tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]
 """``(X_train, y_train, X_test, y_test)``。"""
 
 
-def _check_data(data: object) -> Data:
+def _record(curves: LossCurves, forward: Callable[[torch.Tensor], torch.Tensor], data: Data) -> None:
+    """每轮结束时，在整个训练集和测试集上记录平均的平方损失（不含惩罚项）。"""
+    X_train, y_train, X_test, y_test = data
+    with torch.no_grad():
+        curves.train_loss.append(squared_loss(forward(X_train), y_train).mean().item())
+        curves.test_loss.append(squared_loss(forward(X_test), y_test).mean().item())
+# --8<-- [end:record]
+
+
+def check_data(data: object) -> Data:
+    """检查 ``(X_train, y_train, X_test, y_test)`` 四元组：浮点张量，形状相容，训练集与测试集的特征数相同。"""
     if not isinstance(data, tuple) or len(data) != 4:
         raise TypeError("参数 data 应为 (X_train, y_train, X_test, y_test) 四元组，"
                         f"实际得到 {type(data).__name__}")
@@ -44,12 +56,25 @@ def _check_data(data: object) -> Data:
     return data
 
 
-def _record(curves: LossCurves, forward: Callable[[torch.Tensor], torch.Tensor], data: Data) -> None:
-    X_train, y_train, X_test, y_test = data
-    with torch.no_grad():
-        curves.train_loss.append(squared_loss(forward(X_train), y_train).mean().item())
-        curves.test_loss.append(squared_loss(forward(X_test), y_test).mean().item())
-# --8<-- [end:checks]
+def check_training_args(
+    data: object, decay: object, decay_name: str, num_epochs: object, lr: object
+) -> tuple[float, float]:
+    """检查 :func:`train_scratch` 和 :func:`train_concise` 的参数，返回 ``(衰减系数, 学习率)``。
+
+    ``data`` 见 :func:`check_data`；衰减系数（名字为 ``decay_name``）和学习率不小于 0，轮数是正整数。
+    """
+    check_data(data)
+    require_int(num_epochs, "num_epochs", minimum=1)
+    return require_real(decay, decay_name, minimum=0.0), require_real(lr, "lr", minimum=0.0)
+
+
+def check_high_dim_linear_data_args(
+    num_train: object, num_test: object, num_inputs: object, true_w: object, true_b: object, noise: object
+) -> tuple[float, float, float]:
+    """检查 :func:`high_dim_linear_data` 的参数，返回 ``(true_w, true_b, noise)``（都转成 ``float``）。"""
+    for value, name in ((num_train, "num_train"), (num_test, "num_test"), (num_inputs, "num_inputs")):
+        require_int(value, name, minimum=1)
+    return require_real(true_w, "true_w"), require_real(true_b, "true_b"), require_real(noise, "noise", minimum=0.0)
 
 
 # --8<-- [start:high_dim_linear_data]
@@ -72,11 +97,7 @@ def high_dim_linear_data(
         >>> X_train.shape, y_train.shape, X_test.shape
         (torch.Size([20, 200]), torch.Size([20]), torch.Size([100, 200]))
     """
-    require_int(num_train, "num_train", minimum=1)
-    require_int(num_test, "num_test", minimum=1)
-    require_int(num_inputs, "num_inputs", minimum=1)
-    w, b = require_real(true_w, "true_w"), require_real(true_b, "true_b")
-    sigma = require_real(noise, "noise", minimum=0.0)
+    w, b, sigma = check_high_dim_linear_data_args(num_train, num_test, num_inputs, true_w, true_b, noise)
     generator = torch.Generator().manual_seed(seed)
     X = torch.randn(num_train + num_test, num_inputs, generator=generator)
     y = X.sum(dim=1) * w + b + sigma * torch.randn(num_train + num_test, generator=generator)
@@ -85,20 +106,6 @@ def high_dim_linear_data(
 
 
 # --8<-- [start:l2_penalty]
-def squared_loss(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """逐样本的平方损失 ``(y_hat - y)² / 2``。
-
-    Examples:
-        >>> squared_loss(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0]))
-        tensor([0., 2.])
-    """
-    require_tensor(y_hat, "y_hat", floating=True)
-    require_tensor(y, "y", floating=True)
-    if y_hat.shape != y.shape:
-        raise ValueError(f"y_hat 与 y 的形状应相同，实际为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}")
-    return (y_hat - y) ** 2 / 2
-
-
 def l2_penalty(w: torch.Tensor) -> torch.Tensor:
     """L2 惩罚项 ``‖w‖² / 2``（所有元素的平方和的一半）。
 
@@ -124,13 +131,12 @@ def train_scratch(
         >>> len(curves.test_loss), curves.weight.shape
         (2, torch.Size([200]))
     """
-    X_train, y_train, _, _ = _check_data(data)
-    lambd = require_real(lambd, "lambd", minimum=0.0)
-    require_int(num_epochs, "num_epochs", minimum=1)
+    lambd, lr = check_training_args(data, lambd, "lambd", num_epochs, lr)
+    X_train, y_train, _, _ = data
     generator = torch.Generator().manual_seed(seed)
     w = torch.randn(X_train.shape[1], generator=generator).requires_grad_(True)
     b = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([w, b], lr=require_real(lr, "lr", minimum=0.0))
+    optimizer = torch.optim.SGD([w, b], lr=lr)
     curves = LossCurves()
     for _ in range(num_epochs):
         for idx in minibatch_indices(len(y_train), batch_size, generator=generator):
@@ -163,9 +169,8 @@ def train_concise(
         >>> len(curves.train_loss), curves.weight.shape
         (2, torch.Size([200]))
     """
-    X_train, y_train, _, _ = _check_data(data)
-    weight_decay = require_real(weight_decay, "weight_decay", minimum=0.0)
-    require_int(num_epochs, "num_epochs", minimum=1)
+    weight_decay, lr = check_training_args(data, weight_decay, "weight_decay", num_epochs, lr)
+    X_train, y_train, _, _ = data
     generator = torch.Generator().manual_seed(seed)
     net = nn.Linear(X_train.shape[1], 1)
     with torch.no_grad():
@@ -176,7 +181,7 @@ def train_concise(
             {"params": [net.weight], "weight_decay": weight_decay},  # 权重衰减
             {"params": [net.bias]},  # 偏置不衰减（weight_decay 默认为 0）
         ],
-        lr=require_real(lr, "lr", minimum=0.0),
+        lr=lr,
     )
     curves = LossCurves()
     for _ in range(num_epochs):

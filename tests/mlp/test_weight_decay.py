@@ -6,10 +6,12 @@ import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lessons_src.linear_networks import linear_regression_scratch
+from lessons_src.linear_networks.linear_regression_scratch import squared_loss
+from lessons_src.mlp import weight_decay
 from lessons_src.mlp.weight_decay import (
     high_dim_linear_data,
     l2_penalty,
-    squared_loss,
     train_concise,
     train_scratch,
 )
@@ -32,6 +34,13 @@ def test_penalty_and_loss_match_references(values):
     torch.testing.assert_close(l2_penalty(w), torch.linalg.vector_norm(w) ** 2 / 2)
     y = torch.flip(w, dims=[0])
     torch.testing.assert_close(squared_loss(w, y).mean(), F.mse_loss(w, y) / 2)
+
+
+def test_uses_the_squared_loss_of_linear_regression():
+    # 只有一个 squared_loss：权重衰减用的就是线性回归一章定义的那个（逐样本 (ŷ - y)² / 2）
+    assert weight_decay.squared_loss is linear_regression_scratch.squared_loss
+    y_hat, y = torch.tensor([1.0, 3.0]), torch.tensor([1.0, 1.0])
+    assert torch.equal(squared_loss(y_hat, y), torch.tensor([0.0, 2.0]))
 
 
 def test_penalty_gradient_is_w():
@@ -97,8 +106,8 @@ def test_loss_and_penalty_reject_bad_arguments():
         l2_penalty([1.0])
     with pytest.raises(TypeError, match="参数 w 应为浮点张量"):
         l2_penalty(torch.tensor([1, 2]))
-    with pytest.raises(ValueError, match="形状应相同"):
-        squared_loss(torch.zeros(3, 1), torch.zeros(3))
+    with pytest.raises(ValueError, match="元素个数应相同"):
+        squared_loss(torch.zeros(3), torch.zeros(4))
 
 
 @pytest.mark.parametrize("train", [train_scratch, train_concise])
