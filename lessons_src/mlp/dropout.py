@@ -16,14 +16,13 @@ from lessons_src.checks import require_positive_int, require_real, require_tenso
 __all__ = ["Dropout", "dropout_layer", "dropout_mlp"]
 
 
+def check_dropout_layer_args(X: object, p: object) -> float:
+    """检查 :func:`dropout_layer` 的参数：``X`` 是浮点张量，暂退概率 ``p`` 在 [0, 1] 内；返回 ``float(p)``。"""
+    require_tensor(X, "X", floating=True)
+    return require_real(p, "p", within="[0, 1]", what="暂退概率")
+
+
 # --8<-- [start:dropout_layer]
-def _check_probability(p: object) -> float:
-    probability = require_real(p, "p")
-    if not 0 <= probability <= 1:
-        raise ValueError(f"参数 p（暂退概率）应在 [0, 1] 内，实际得到 {probability}")
-    return probability
-
-
 def dropout_layer(X: torch.Tensor, p: float) -> torch.Tensor:
     """以概率 ``p`` 把 ``X`` 的每个元素置零，其余元素除以 ``1 - p``（反向暂退法）。
 
@@ -46,8 +45,7 @@ def dropout_layer(X: torch.Tensor, p: float) -> torch.Tensor:
         tensor([[0., 2., 0., 0.],
                 [0., 2., 0., 2.]])
     """
-    require_tensor(X, "X", floating=True)
-    p = _check_probability(p)
+    p = check_dropout_layer_args(X, p)
     if p == 0:
         return X
     if p == 1:
@@ -75,7 +73,7 @@ class Dropout(nn.Module):
 
     def __init__(self, p: float = 0.5) -> None:
         super().__init__()
-        self.p = _check_probability(p)
+        self.p = require_real(p, "p", within="[0, 1]", what="暂退概率")
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         if self.training:
@@ -87,10 +85,22 @@ class Dropout(nn.Module):
 # --8<-- [end:Dropout]
 
 
-def _require_positive_ints(values: object, name: str) -> list[int]:
-    if isinstance(values, str) or not isinstance(values, Sequence):
-        raise TypeError(f"参数 {name} 应为由正整数组成的列表或元组，实际得到 {type(values).__name__}")
-    return [require_positive_int(value, f"{name} 中的元素") for value in values]
+def check_dropout_mlp_args(
+    num_inputs: object, num_hiddens: object, dropouts: object, num_outputs: object
+) -> list[tuple[int, float]]:
+    """检查 :func:`dropout_mlp` 的参数，返回每个隐藏层的 ``(单元数, 暂退概率)``。"""
+    require_positive_int(num_inputs, "num_inputs")
+    require_positive_int(num_outputs, "num_outputs")
+    if isinstance(num_hiddens, str) or not isinstance(num_hiddens, Sequence):
+        raise TypeError(f"参数 num_hiddens 应为由正整数组成的列表或元组，实际得到 {type(num_hiddens).__name__}")
+    hiddens = [require_positive_int(value, "num_hiddens 中的元素") for value in num_hiddens]
+    if isinstance(dropouts, str) or not isinstance(dropouts, Sequence):
+        raise TypeError(f"参数 dropouts 应为由概率组成的列表或元组，实际得到 {type(dropouts).__name__}")
+    if len(dropouts) != len(hiddens):
+        raise ValueError(
+            f"参数 dropouts 的个数应与 num_hiddens 相同（每个隐藏层一个），实际为 {len(dropouts)} 和 {len(hiddens)}"
+        )
+    return [(hidden, require_real(p, "p", within="[0, 1]", what="暂退概率")) for hidden, p in zip(hiddens, dropouts)]
 
 
 def dropout_mlp(
@@ -123,19 +133,9 @@ def dropout_mlp(
         >>> net(torch.zeros(5, 1, 8, 8)).shape
         torch.Size([5, 10])
     """
-    require_positive_int(num_inputs, "num_inputs")
-    require_positive_int(num_outputs, "num_outputs")
-    hiddens = _require_positive_ints(num_hiddens, "num_hiddens")
-    if isinstance(dropouts, str) or not isinstance(dropouts, Sequence):
-        raise TypeError(f"参数 dropouts 应为由概率组成的列表或元组，实际得到 {type(dropouts).__name__}")
-    if len(dropouts) != len(hiddens):
-        raise ValueError(
-            f"参数 dropouts 的个数应与 num_hiddens 相同（每个隐藏层一个），实际为 {len(dropouts)} 和 {len(hiddens)}"
-        )
     layers: list[nn.Module] = [nn.Flatten()]
     width = num_inputs
-    for hidden, p in zip(hiddens, dropouts):
-        p = _check_probability(p)
+    for hidden, p in check_dropout_mlp_args(num_inputs, num_hiddens, dropouts, num_outputs):
         layers += [nn.Linear(width, hidden), nn.ReLU(), nn.Dropout(p) if builtin else Dropout(p)]
         width = hidden
     layers.append(nn.Linear(width, num_outputs))
