@@ -13,9 +13,32 @@ from matplotlib.figure import Figure
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
 
-from lessons_src.checks import require_real, require_tensor
+from lessons_src.checks import require_positive_int, require_real, require_tensor
 
 __all__ = ["AugmentedDataset", "digit_augmentation", "plot_augmentations"]
+
+
+def check_digit_augmentation_args(degrees: object, translate: object, scale: object) -> tuple[float, float, float]:
+    """检查 :func:`digit_augmentation` 的三个范围，返回 ``(degrees, translate, scale)``（都转成 ``float``）。"""
+    return (
+        require_real(degrees, "degrees", within="[0, 180]", what="最大旋转角度"),
+        require_real(translate, "translate", within="[0, 1]", what="最大平移比例"),
+        require_real(scale, "scale", within="[0, 1)", what="缩放幅度，缩放倍数 1 - scale 须为正"),
+    )
+
+
+def check_augmented_dataset_args(images: object, labels: object, transform: object) -> None:
+    """检查 :class:`AugmentedDataset` 的参数：``(n, C, H, W)`` 的浮点图像、``(n,)`` 的标签和可调用的变换。"""
+    require_tensor(images, "images", floating=True)
+    require_tensor(labels, "labels")
+    if images.dim() != 4 or labels.shape != images.shape[:1]:
+        raise ValueError(
+            f"images 的形状应为 (n, C, H, W)、labels 的形状应为 (n,)，"
+            f"实际为 {tuple(images.shape)} 和 {tuple(labels.shape)}"
+        )
+    if not callable(transform):
+        raise TypeError(f"参数 transform 应可调用（如 v2.RandomAffine(...)），实际得到 {type(transform).__name__}")
+
 
 # --8<-- [start:digit_augmentation]
 def digit_augmentation(degrees: float = 15.0, translate: float = 0.1, scale: float = 0.1) -> v2.RandomAffine:
@@ -30,15 +53,7 @@ def digit_augmentation(degrees: float = 15.0, translate: float = 0.1, scale: flo
         >>> digit_augmentation()
         RandomAffine(degrees=[-15.0, 15.0], translate=(0.1, 0.1), scale=(0.9, 1.1), ...)
     """
-    degrees = require_real(degrees, "degrees", minimum=0.0)
-    translate = require_real(translate, "translate", minimum=0.0)
-    scale = require_real(scale, "scale", minimum=0.0)
-    if degrees > 180:
-        raise ValueError(f"参数 degrees 应在 [0, 180] 内，实际得到 {degrees}")
-    if translate > 1:
-        raise ValueError(f"参数 translate 应在 [0, 1] 内，实际得到 {translate}")
-    if scale >= 1:
-        raise ValueError(f"参数 scale 应在 [0, 1) 内，实际得到 {scale}；缩放倍数 1 - scale 必须为正")
+    degrees, translate, scale = check_digit_augmentation_args(degrees, translate, scale)
     return v2.RandomAffine(
         degrees=degrees,
         translate=(translate, translate),
@@ -68,15 +83,7 @@ class AugmentedDataset(Dataset):
     """
 
     def __init__(self, images: torch.Tensor, labels: torch.Tensor, transform: Transform) -> None:
-        require_tensor(images, "images", floating=True)
-        require_tensor(labels, "labels")
-        if images.dim() != 4 or labels.shape != images.shape[:1]:
-            raise ValueError(
-                f"images 的形状应为 (n, C, H, W)、labels 的形状应为 (n,)，"
-                f"实际为 {tuple(images.shape)} 和 {tuple(labels.shape)}"
-            )
-        if not callable(transform):
-            raise TypeError(f"参数 transform 应可调用（如 v2.RandomAffine(...)），实际得到 {type(transform).__name__}")
+        check_augmented_dataset_args(images, labels, transform)
         self.images, self.labels, self.transform = images, labels, transform
 
     def __len__(self) -> int:
@@ -109,13 +116,12 @@ def plot_augmentations(
         raise ValueError(f"参数 image 应为形状 (1, H, W) 的单张灰度图像，实际形状为 {tuple(image.shape)}")
     if not callable(transform):
         raise TypeError(f"参数 transform 应可调用，实际得到 {type(transform).__name__}")
-    if isinstance(num, bool) or not isinstance(num, int) or num <= 0:
-        raise ValueError(f"参数 num 应为正整数，实际得到 {num!r}")
+    require_positive_int(num, "num")
+    if label is not None and not isinstance(label, str):
+        raise TypeError(f"参数 label 应为字符串，实际得到 {type(label).__name__}")
     torch.manual_seed(seed)
     versions = [image] + [transform(image) for _ in range(num)]
     figure = Figure(figsize=(1.3 * (num + 1), 1.6), layout="constrained")
-    if label is not None and not isinstance(label, str):
-        raise TypeError(f"参数 label 应为字符串，实际得到 {type(label).__name__}")
     figure.set_label(label or f"一张手写数字图像（最左）和它经过随机变换得到的 {num} 个版本")
     for index, (axes, version) in enumerate(zip(figure.subplots(1, num + 1), versions)):
         axes.imshow(version[0].detach().numpy(), cmap="gray_r", vmin=0, vmax=1)

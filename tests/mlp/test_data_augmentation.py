@@ -81,11 +81,12 @@ def test_plot_has_original_and_augmented_panels():
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"degrees": -1}, ValueError, "degrees 应不小于 0"),
-        ({"degrees": 200}, ValueError, r"degrees 应在 \[0, 180\] 内"),
-        ({"translate": 1.5}, ValueError, r"translate 应在 \[0, 1\] 内"),
-        ({"scale": 1.0}, ValueError, r"scale 应在 \[0, 1\) 内"),
-        ({"scale": "0.1"}, TypeError, "scale 应为实数"),
+        ({"degrees": -1}, ValueError, r"参数 degrees（最大旋转角度）应在 \[0, 180\] 内，实际得到 -1.0"),
+        ({"degrees": 200}, ValueError, r"degrees（最大旋转角度）应在 \[0, 180\] 内"),
+        ({"translate": 1.5}, ValueError, r"translate（最大平移比例）应在 \[0, 1\] 内"),
+        ({"translate": -0.1}, ValueError, r"translate（最大平移比例）应在 \[0, 1\] 内"),
+        ({"scale": 1.0}, ValueError, r"scale（缩放幅度，缩放倍数 1 - scale 须为正）应在 \[0, 1\) 内"),
+        ({"scale": "0.1"}, TypeError, "scale（.*）应为实数"),
     ],
 )
 def test_bad_augmentation_arguments(kwargs, error, message):
@@ -107,6 +108,8 @@ def test_bad_dataset_and_plot_arguments():
         plot_augmentations(torch.rand(3, 8, 8), digit_augmentation())
     with pytest.raises(ValueError, match="num 应为正整数"):
         plot_augmentations(_digit(), digit_augmentation(), num=0)
+    with pytest.raises(TypeError, match="num 应为正整数，实际得到 float"):
+        plot_augmentations(_digit(), digit_augmentation(), num=2.0)
     with pytest.raises(TypeError, match="transform 应可调用"):
         plot_augmentations(_digit(), None)
     with pytest.raises(TypeError, match="label 应为字符串"):
