@@ -1,7 +1,7 @@
 """模型选择、欠拟合和过拟合：K 折交叉验证的下标划分与多项式回归实验。
 
 对应页面 ``docs/mlp/model-selection.md``。多项式回归用 :func:`polynomial_features` 生成特征，
-先用 :func:`fit_least_squares` 求最小二乘的闭式解（每种模型在训练集上能做到的最好结果），
+先用 :func:`fit_least_squares` 求最小二乘的解析解（每种模型在训练集上能做到的最好结果），
 再用 :func:`train_polynomial`（小批量随机梯度下降）拟合，逐轮记录训练损失和测试损失
 （:class:`LossCurves`），最后用 :func:`plot_loss_curves` 把几种情况画在一张图里。
 """
@@ -195,7 +195,7 @@ def make_polynomial_data(
 def fit_least_squares(
     train_X: torch.Tensor, train_y: torch.Tensor, test_X: torch.Tensor, test_y: torch.Tensor
 ) -> tuple[float, float, torch.Tensor]:
-    """最小二乘的闭式解：在 float64 下求使训练均方误差最小的 ``w``，返回 ``(训练损失, 测试损失, w)``。
+    """最小二乘的解析解：在 float64 下求使训练均方误差最小的 ``w``，返回 ``(训练损失, 测试损失, w)``。
 
     ``torch.linalg.lstsq`` 会把小到与舍入误差无法区分的奇异值当作 0 处理，所以方程组病态时
     得到的不一定是精确解，但仍是数值上能得到的最小二乘解。

@@ -103,7 +103,7 @@ def test_least_squares_solves_the_normal_equations():
     torch.testing.assert_close(w, torch.linalg.solve(X.T @ X, X.T @ y))  # 正规方程 XᵀX w = Xᵀy
     assert train_loss == pytest.approx(((X @ w - y) ** 2).mean().item())
     assert test_loss == pytest.approx(((X_test.double() @ w - y_test.double()) ** 2).mean().item())
-    # 梯度下降训练够久，就走到闭式解附近
+    # 梯度下降训练够久，就走到解析解附近
     curves = train_polynomial(X_train, y_train, X_test, y_test, num_epochs=300)
     torch.testing.assert_close(curves.weight.double(), w, atol=0.05, rtol=0)
 
