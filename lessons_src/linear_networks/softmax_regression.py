@@ -2,35 +2,51 @@
 
 对应页面 ``docs/linear-networks/softmax-regression.md``。训练工具：
 
+- :func:`device_of` 和 :func:`on_device`：模型参数所在的设备，以及把小批量逐个移到那里；
+- :func:`evaluation_mode`：在 ``with`` 块中让模型处于评估模式、不记录梯度，离开时恢复原来的模式；
+  本指南所有的评估函数（:func:`evaluate_accuracy`，以及早停一节的 ``evaluate_loss``、
+  训练流程一节的 ``validate`` 和 ``predict``）都用它；
 - :func:`evaluate_accuracy`：模型在一个数据集上的准确率；
 - :func:`train_epoch`：训练一轮，返回平均损失和训练准确率；
-- :func:`fit`：训练多轮，逐轮记录损失和准确率（:class:`History`），可显示进度条；
+- :class:`History`：逐轮记录的指标（``history.train_loss`` 等），所有训练函数都返回它；
+- :func:`fit`：训练多轮，可显示进度条；
 - :func:`plot_history`：画出训练曲线。
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
+from lessons_src.checks import (
+    require_instance,
+    require_int,
+    require_module,
+    require_positive,
+    require_positive_int,
+    require_real,
+    require_tensor,
+)
+from lessons_src.linear_networks.linear_regression_scratch import sgd
 
 __all__ = [
     "History",
+    "SGDScratch",
     "SoftmaxRegressionScratch",
     "count_correct",
     "cross_entropy",
     "cross_entropy_from_logits",
     "device_of",
     "evaluate_accuracy",
+    "evaluation_mode",
     "fit",
+    "on_device",
     "plot_history",
-    "require_scores_and_labels",
     "softmax",
     "train_epoch",
 ]
@@ -39,13 +55,13 @@ Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-def require_scores_and_labels(scores: object, y: object, name: str) -> None:
-    """交叉熵的两个参数：``scores`` 是形状 ``(n, 类别数)`` 的浮点张量，``y`` 是形状 ``(n,)`` 的整数类别下标，
-    每个下标都在 ``[0, 类别数)`` 之内。
+def check_cross_entropy_args(scores: object, y: object, name: str) -> None:
+    """检查交叉熵的两个参数：``scores`` 是形状 ``(n, 类别数)`` 的浮点张量，``y`` 是形状 ``(n,)`` 的整数类别下标，
+    每个下标都在 ``[0, 类别数)`` 之内。``name`` 是 ``scores`` 在报错信息里的名字。
 
     Examples:
-        >>> require_scores_and_labels(torch.zeros(2, 3), torch.tensor([0, 2]), "y_hat")
-        >>> require_scores_and_labels(torch.zeros(2, 3), torch.tensor([0.0, 2.0]), "y_hat")
+        >>> check_cross_entropy_args(torch.zeros(2, 3), torch.tensor([0, 2]), "y_hat")
+        >>> check_cross_entropy_args(torch.zeros(2, 3), torch.tensor([0.0, 2.0]), "y_hat")
         Traceback (most recent call last):
         ...
         TypeError: 参数 y 应为整数类别下标（如 torch.int64），实际 dtype 为 torch.float32；可以用 y.long() 转换
@@ -75,9 +91,7 @@ def softmax(X: torch.Tensor) -> torch.Tensor:
         tensor([[0.0900, 0.2447, 0.6652],
                 [0.3333, 0.3333, 0.3333]])
     """
-    require_tensor(X, "X", floating=True)
-    if X.dim() != 2:
-        raise ValueError(f"参数 X 应为二维张量（批量大小 × 类别数），实际形状为 {tuple(X.shape)}")
+    require_tensor(X, "X", floating=True, ndim=2)  # 形状：(批量大小, 类别数)
     X_exp = torch.exp(X - X.max(dim=1, keepdim=True).values)
     return X_exp / X_exp.sum(dim=1, keepdim=True)
 # --8<-- [end:softmax]
@@ -94,7 +108,7 @@ def cross_entropy(y_hat: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         >>> cross_entropy(y_hat, torch.tensor([0, 2]))
         tensor([2.3026, 0.6931])
     """
-    require_scores_and_labels(y_hat, y, "y_hat")
+    check_cross_entropy_args(y_hat, y, "y_hat")
     return -torch.log(y_hat[torch.arange(len(y_hat)), y])
 # --8<-- [end:cross_entropy]
 
@@ -111,11 +125,26 @@ def cross_entropy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Te
         >>> cross_entropy_from_logits(torch.tensor([[1000.0, 0.0, -1000.0]]), torch.tensor([2]))
         tensor([2000.])
     """
-    require_scores_and_labels(logits, y, "logits")
+    check_cross_entropy_args(logits, y, "logits")
     m = logits.max(dim=1, keepdim=True).values
     log_sum_exp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))
     return log_sum_exp - logits[torch.arange(len(logits)), y]
 # --8<-- [end:cross_entropy_from_logits]
+
+
+def check_softmax_regression_scratch_args(num_inputs: object, num_outputs: object, sigma: object) -> float:
+    """检查 :class:`SoftmaxRegressionScratch` 的构造参数：两个正整数和一个非负的标准差，返回 ``float(sigma)``。"""
+    require_positive_int(num_inputs, "num_inputs")
+    require_positive_int(num_outputs, "num_outputs")
+    return require_real(sigma, "sigma", minimum=0.0)
+
+
+def check_softmax_regression_scratch_input(X: object, num_inputs: int) -> None:
+    """检查 :class:`SoftmaxRegressionScratch` 的输入：形状为 ``(批量大小, ...)`` 的浮点张量，
+    每个样本恰有 ``num_inputs`` 个元素。"""
+    require_tensor(X, "X", floating=True)
+    if X.dim() < 2 or X.shape[1:].numel() != num_inputs:
+        raise ValueError(f"输入的形状应为 (批量大小, ...) 且每个样本有 {num_inputs} 个元素，实际为 {tuple(X.shape)}")
 
 
 # --8<-- [start:softmax_regression_scratch]
@@ -137,43 +166,81 @@ class SoftmaxRegressionScratch(nn.Module):
 
     def __init__(self, num_inputs: int, num_outputs: int, *, sigma: float = 0.01) -> None:
         super().__init__()
-        for name, value in (("num_inputs", num_inputs), ("num_outputs", num_outputs)):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise TypeError(f"参数 {name} 应为正整数，实际得到 {type(value).__name__}")
-            if value <= 0:
-                raise ValueError(f"参数 {name} 应为正整数，实际得到 {value}")
-        sigma = require_real(sigma, "sigma", minimum=0.0)
+        sigma = check_softmax_regression_scratch_args(num_inputs, num_outputs, sigma)
         self.num_inputs = num_inputs
         self.W = nn.Parameter(torch.normal(0.0, sigma, size=(num_inputs, num_outputs)))
         self.b = nn.Parameter(torch.zeros(num_outputs))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_tensor(X, "X", floating=True)
-        if X.dim() < 2 or X.shape[1:].numel() != self.num_inputs:
-            raise ValueError(
-                f"输入的形状应为 (批量大小, ...) 且每个样本有 {self.num_inputs} 个元素，实际为 {tuple(X.shape)}"
-            )
+        check_softmax_regression_scratch_input(X, self.num_inputs)
         return softmax(X.reshape(len(X), -1) @ self.W + self.b)
 # --8<-- [end:softmax_regression_scratch]
 
 
-# --8<-- [start:evaluate_accuracy]
-def count_correct(y_hat: torch.Tensor, y: torch.Tensor) -> int:
-    """预测正确的样本数。``y_hat`` 的每一行取最大值的下标作为预测类别。
+def check_sgd_scratch_args(params: object, lr: object) -> list[torch.Tensor]:
+    """检查 :class:`SGDScratch` 的构造参数：``params`` 是由张量组成的非空可迭代对象，``lr`` 是正数；
+    返回参数组成的列表。"""
+    if isinstance(params, torch.Tensor) or not isinstance(params, Iterable):
+        raise TypeError(f"参数 params 应为由张量组成的列表，如 [W, b]，实际得到 {type(params).__name__}")
+    params = list(params)
+    if not params:
+        raise ValueError("参数 params 中没有任何张量")
+    for index, param in enumerate(params):
+        require_tensor(param, f"params[{index}]", floating=True)
+    require_positive(lr, "lr", what="学习率")
+    return params
+
+
+# --8<-- [start:sgd_scratch]
+class SGDScratch:
+    """从零实现的优化器：把线性回归一节的
+    :func:`~lessons_src.linear_networks.linear_regression_scratch.sgd` 包装成
+    :func:`train_epoch` 要的接口，即 ``zero_grad()`` 和 ``step()`` 两个方法。
 
     Examples:
-        >>> count_correct(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([1, 1, 1]))
-        2
+        >>> w = torch.tensor([1.0], requires_grad=True)
+        >>> updater = SGDScratch([w], lr=0.1)
+        >>> updater.zero_grad()
+        >>> (3 * w).sum().backward()
+        >>> updater.step()
+        >>> w
+        tensor([0.7000], requires_grad=True)
     """
-    require_tensor(y_hat, "y_hat")
+
+    def __init__(self, params: Iterable[torch.Tensor], lr: float) -> None:
+        self.params = check_sgd_scratch_args(params, lr)
+        self.lr = lr
+
+    def zero_grad(self) -> None:
+        for param in self.params:
+            param.grad = None
+
+    def step(self) -> None:
+        # sgd 把梯度除以 batch_size，因为线性回归一节对小批量的损失求和；
+        # train_epoch 的损失已经是小批量上的平均，梯度就是平均梯度，所以传 1
+        sgd(self.params, self.lr, batch_size=1)
+# --8<-- [end:sgd_scratch]
+
+
+def check_count_correct_args(outputs: object, y: object) -> None:
+    """检查 :func:`count_correct` 的参数：``outputs`` 是形状 ``(n, 类别数)`` 的张量，``y`` 是形状 ``(n,)`` 的张量。"""
+    require_tensor(outputs, "outputs")
     require_tensor(y, "y")
-    if y_hat.dim() != 2 or y.shape != y_hat.shape[:1]:
+    if outputs.dim() != 2 or y.shape != outputs.shape[:1]:
         raise ValueError(
-            f"y_hat 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}"
+            f"outputs 的形状应为 (n, 类别数)、y 的形状应为 (n,)，实际为 {tuple(outputs.shape)} 和 {tuple(y.shape)}"
         )
-    return int((y_hat.argmax(dim=1) == y).sum())
 
 
+def check_not_empty(num_samples: int, data_iter: object) -> None:
+    """遍历完 ``data_iter`` 之后的检查：至少得到了一个样本。"""
+    if num_samples == 0:
+        raise ValueError(
+            f"数据中没有样本：遍历 {type(data_iter).__name__} 没有得到任何小批量；请检查数据集的划分和 batch_size"
+        )
+
+
+# --8<-- [start:devices]
 def device_of(model: nn.Module) -> torch.device:
     """模型参数所在的设备（没有参数时为 CPU）；数据要移到同一个设备上才能计算。
 
@@ -181,33 +248,91 @@ def device_of(model: nn.Module) -> torch.device:
         >>> device_of(nn.Linear(2, 1))
         device(type='cpu')
     """
+    require_module(model, "model")
     parameter = next(model.parameters(), None)
     return parameter.device if parameter is not None else torch.device("cpu")
 
 
-def evaluate_accuracy(model: nn.Module, data_iter: Batches) -> float:
-    """模型在 ``data_iter`` 的全部样本上的准确率。
+def on_device(data_iter: Batches, device: torch.device) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """逐个给出 ``data_iter`` 中的小批量 ``(X, y)``，都已移到 ``device`` 上；遍历完一个样本也没有时报错。
 
-    评估时切换到评估模式（``model.eval()``，Dropout 和批量规范化按推理方式工作）并关闭梯度，
-    结束后恢复模型原来的模式。数据会被移到模型参数所在的设备上。
+    Examples:
+        >>> batches = [(torch.zeros(2, 3), torch.tensor([0, 1]))]
+        >>> [X.device for X, y in on_device(batches, torch.device("cpu"))]
+        [device(type='cpu')]
+    """
+    num_samples = 0
+    for X, y in data_iter:
+        num_samples += len(y)
+        yield X.to(device), y.to(device)
+    check_not_empty(num_samples, data_iter)
+# --8<-- [end:devices]
+
+
+# --8<-- [start:evaluation_mode]
+@contextmanager
+def evaluation_mode(model: nn.Module) -> Iterator[None]:
+    """在 ``with`` 块中让模型处于评估模式、不记录梯度；离开时（即使块中出了错）恢复每个子模块原来的模式。
+
+    Examples:
+        >>> net = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+        >>> with evaluation_mode(net):
+        ...     print(net.training, torch.is_grad_enabled())
+        False False
+        >>> net.training, torch.is_grad_enabled()
+        (True, True)
     """
     require_module(model, "model")
-    device = device_of(model)
-    was_training = model.training
+    modes = [(module, module.training) for module in model.modules()]  # 子模块的模式可能各不相同
     model.eval()
-    correct = total = 0
     try:
         with torch.no_grad():
-            for X, y in data_iter:
-                X, y = X.to(device), y.to(device)
-                correct += count_correct(model(X), y)
-                total += len(y)
+            yield
     finally:
-        model.train(was_training)
-    if total == 0:
-        raise ValueError("data_iter 中没有样本，无法计算准确率")
+        for module, training in modes:
+            module.train(training)
+# --8<-- [end:evaluation_mode]
+
+
+# --8<-- [start:evaluate_accuracy]
+def count_correct(outputs: torch.Tensor, y: torch.Tensor) -> int:
+    """预测正确的样本数。``outputs`` 的每一行取最大值的下标作为预测类别：
+    logits 和概率都可以，softmax 不改变最大值的位置。
+
+    Examples:
+        >>> count_correct(torch.tensor([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]]), torch.tensor([1, 1, 1]))
+        2
+    """
+    check_count_correct_args(outputs, y)
+    return int((outputs.argmax(dim=1) == y).sum())
+
+
+def evaluate_accuracy(model: nn.Module, data_iter: Batches) -> float:
+    """模型在 ``data_iter`` 全部样本上的准确率（评估模式，不记录梯度）。"""
+    device = device_of(model)
+    correct = total = 0
+    with evaluation_mode(model):
+        for X, y in on_device(data_iter, device):
+            correct += count_correct(model(X), y)
+            total += len(y)
     return correct / total
 # --8<-- [end:evaluate_accuracy]
+
+
+def check_train_step(loss: object, optimizer: object) -> None:
+    """:func:`train_epoch` 每一步更新参数之前的检查：``loss`` 是标量张量（小批量上的平均损失），
+    ``optimizer`` 有 ``zero_grad()`` 和 ``step()`` 方法（``torch.optim`` 中的优化器或 :class:`SGDScratch`）。"""
+    if not all(callable(getattr(optimizer, method, None)) for method in ("zero_grad", "step")):
+        raise TypeError(
+            "参数 optimizer 应为优化器（如 torch.optim.SGD，或其他有 zero_grad() 和 step() 方法的对象），"
+            f"实际得到 {type(optimizer).__name__}"
+        )
+    require_tensor(loss, "loss_fn 的返回值")
+    if loss.dim() != 0:
+        raise ValueError(
+            f"loss_fn 应返回标量（小批量上的平均损失），实际返回了形状为 {tuple(loss.shape)} 的张量；"
+            "可以在末尾加 .mean()"
+        )
 
 
 # --8<-- [start:train_epoch]
@@ -216,47 +341,98 @@ def train_epoch(
 ) -> tuple[float, float]:
     """训练一轮（遍历一次训练集），返回 ``(平均损失, 训练准确率)``。
 
-    ``loss_fn`` 应返回小批量上的平均损失（``nn.CrossEntropyLoss()`` 的默认行为）。
+    ``loss_fn`` 应返回小批量上的平均损失（``nn.CrossEntropyLoss()`` 的默认行为）；
+    ``optimizer`` 是 ``torch.optim`` 中的优化器，或其他有 ``zero_grad()`` 和 ``step()`` 方法的对象。
     """
-    require_module(model, "model")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer，实际得到 {type(optimizer).__name__}")
     device = device_of(model)
     model.train()
-    loss_sum = 0.0
-    correct = total = 0
-    for X, y in train_iter:
-        X, y = X.to(device), y.to(device)
-        y_hat = model(X)
-        loss = loss_fn(y_hat, y)
-        if loss.dim() != 0:
-            raise ValueError("loss_fn 应返回标量（小批量上的平均损失），实际返回了形状为 "
-                             f"{tuple(loss.shape)} 的张量；可以在末尾加 .mean()")
+    loss_sum, correct, total = 0.0, 0, 0
+    for X, y in on_device(train_iter, device):
+        outputs = model(X)  # 通常是 logits；从零实现的模型输出的是概率
+        loss = loss_fn(outputs, y)
+        check_train_step(loss, optimizer)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         loss_sum += loss.item() * len(y)
-        correct += count_correct(y_hat.detach(), y)
+        correct += count_correct(outputs.detach(), y)
         total += len(y)
-    if total == 0:
-        raise ValueError("train_iter 中没有样本")
     return loss_sum / total, correct / total
 # --8<-- [end:train_epoch]
 
 
-@dataclass
-class History:
-    """:func:`fit` 逐轮记录的训练过程。"""
+def check_history_args(metrics: dict[str, Sequence[float]], best_epoch: object) -> None:
+    """检查 :class:`History` 的构造参数：每个指标是同样长的列表，名字不与 ``History`` 的属性重名，
+    ``best_epoch`` 是非负整数。"""
+    check_metric_names(metrics)
+    lengths = {name: len(values) for name, values in metrics.items()}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"各指标记录的轮数应相同，实际为 {lengths}")
+    require_int(best_epoch, "best_epoch", minimum=0)
 
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
+
+def check_metric_names(metrics: dict[str, object]) -> None:
+    """指标名不能与 :class:`History` 自己的属性（``record``、``epochs``、``metrics``、``best_epoch`` ……）重名。"""
+    reserved = sorted(name for name in metrics if hasattr(History, name) or name in ("metrics", "best_epoch"))
+    if reserved:
+        raise ValueError(f"指标名 {reserved} 与 History 的属性重名，请换一个名字")
+
+
+class History:
+    """训练函数逐轮记录的指标：每个指标一个列表，按名字访问，例如 ``history.train_loss``。
+
+    :func:`fit` 记录 ``train_loss``、``train_acc``、``test_acc`` 和 ``seconds``（每轮用时）；
+    早停一节的 ``fit_early_stopping`` 和训练流程一节的 ``train_with_checkpoint`` 记录验证集上的
+    ``val_loss``、``val_acc`` 等，并把它们选中的一轮写进 ``best_epoch``。
+
+    Args:
+        best_epoch: 训练函数选中的一轮的编号（从 1 开始数，从检查点接着训练时接着往下数；0 表示没有选）。
+        **metrics: 已有的记录，每个指标一个列表，各列表一样长。
+
+    Examples:
+        >>> history = History()
+        >>> history.record(train_loss=0.9, val_acc=0.6)
+        >>> history.record(train_loss=0.5, val_acc=0.8)
+        >>> history.train_loss, history.epochs
+        ([0.9, 0.5], 2)
+        >>> History(train_loss=[1.0, 0.5], test_acc=[0.6, 0.7], best_epoch=2)
+        History(train_loss=[1.0, 0.5], test_acc=[0.6, 0.7], best_epoch=2)
+        >>> history.test_acc
+        Traceback (most recent call last):
+        ...
+        AttributeError: History 中没有记录指标 'test_acc'；记录了的指标是 ['train_loss', 'val_acc']
+    """
+
+    def __init__(self, *, best_epoch: int = 0, **metrics: Sequence[float]) -> None:
+        check_history_args(metrics, best_epoch)
+        self.metrics: dict[str, list[float]] = {name: list(values) for name, values in metrics.items()}
+        self.best_epoch = best_epoch
+
+    def record(self, **values: float) -> None:
+        """记录一轮的指标，例如 ``history.record(train_loss=0.5, test_acc=0.9)``；每一轮应记录同样的指标。"""
+        check_metric_names(values)
+        if self.metrics and values.keys() != self.metrics.keys():
+            raise ValueError(f"每一轮应记录同样的指标 {list(self.metrics)}，这一轮给出的是 {list(values)}")
+        for name, value in values.items():
+            self.metrics.setdefault(name, []).append(value)
 
     @property
     def epochs(self) -> int:
-        """已经训练的轮数。"""
-        return len(self.train_loss)
+        """已经记录的轮数。"""
+        return len(next(iter(self.metrics.values()), []))
+
+    def __getattr__(self, name: str) -> list[float]:
+        # 只在普通的属性查找失败时才会调用：history.train_loss 就是 history.metrics["train_loss"]
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(f"History 中没有记录指标 {name!r}；记录了的指标是 {list(metrics)}")
+
+    def __repr__(self) -> str:
+        fields = [f"{name}={values!r}" for name, values in self.metrics.items()]
+        if self.best_epoch:
+            fields.append(f"best_epoch={self.best_epoch}")
+        return f"History({', '.join(fields)})"
 
 
 # --8<-- [start:fit]
@@ -282,29 +458,36 @@ def fit(
     for _ in epochs:
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(model, train_iter, loss_fn, optimizer)
-        history.seconds.append(time.perf_counter() - start)
-        history.train_loss.append(train_loss)
-        history.train_acc.append(train_acc)
-        history.test_acc.append(evaluate_accuracy(model, test_iter))
-        epochs.set_postfix(loss=f"{train_loss:.3f}", test_acc=f"{history.test_acc[-1]:.3f}")
+        seconds = time.perf_counter() - start
+        test_acc = evaluate_accuracy(model, test_iter)
+        history.record(train_loss=train_loss, train_acc=train_acc, test_acc=test_acc, seconds=seconds)
+        epochs.set_postfix(loss=f"{train_loss:.3f}", test_acc=f"{test_acc:.3f}")
     return history
 # --8<-- [end:fit]
 
 
+def check_history(history: object, *names: str) -> History:
+    """画图函数的检查：``history`` 是 :class:`History`，至少记录了一轮，并且记录了指标 ``names``。"""
+    require_instance(history, "history", History, label="History")
+    if history.epochs == 0:
+        raise ValueError("history 中还没有任何一轮的记录")
+    missing = [name for name in names if name not in history.metrics]
+    if missing:
+        raise ValueError(f"history 中缺少指标 {missing}；记录了的指标是 {list(history.metrics)}")
+    return history
+
+
 def plot_history(history: History, *, title: str = "训练曲线") -> Figure:
-    """画出训练损失、训练准确率和测试准确率随轮数的变化。
+    """画出 :func:`fit` 记录的训练损失、训练准确率和测试准确率随轮数的变化。
 
     图的标签（网页上图片的替代文本）是 ``title``，须含中文。
 
     Examples:
-        >>> figure = plot_history(History([1.0, 0.5], [0.6, 0.8], [0.55, 0.75], [0.1, 0.1]))
+        >>> figure = plot_history(History(train_loss=[1.0, 0.5], train_acc=[0.6, 0.8], test_acc=[0.55, 0.75]))
         >>> [line.get_label() for line in figure.axes[0].lines]
         ['train loss', 'train acc', 'test acc']
     """
-    if not isinstance(history, History):
-        raise TypeError(f"参数 history 应为 History，实际得到 {type(history).__name__}")
-    if history.epochs == 0:
-        raise ValueError("history 中还没有任何一轮的记录")
+    check_history(history, "train_loss", "train_acc", "test_acc")
     epochs = range(1, history.epochs + 1)
     figure = Figure(figsize=(5, 3.2), layout="constrained")
     figure.set_label(title)

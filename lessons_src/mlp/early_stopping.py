@@ -2,41 +2,53 @@
 
 对应页面 ``docs/mlp/early-stopping.md``。训练的每一轮复用 softmax 回归一节的
 :func:`~lessons_src.linear_networks.softmax_regression.train_epoch` 和
-:func:`~lessons_src.linear_networks.softmax_regression.evaluate_accuracy`。
+:func:`~lessons_src.linear_networks.softmax_regression.evaluate_accuracy`；评估用同一节的
+:func:`~lessons_src.linear_networks.softmax_regression.evaluation_mode`，逐轮的记录是同一节的
+:class:`~lessons_src.linear_networks.softmax_regression.History`。
 """
 
 from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
 
 import torch
 from matplotlib.figure import Figure
 from torch import nn
 
-from lessons_src.checks import (
-    require_module,
-    require_positive_int,
-    require_real,
-    require_tensor,
-)
+from lessons_src.checks import require_int, require_module, require_positive_int, require_real, require_tensor
 from lessons_src.linear_networks.softmax_regression import (
     Batches,
+    History,
     LossFn,
+    check_history,
     device_of,
     evaluate_accuracy,
+    evaluation_mode,
+    on_device,
     train_epoch,
 )
 
 __all__ = [
     "EarlyStopping",
-    "EarlyStoppingHistory",
     "corrupt_labels",
     "evaluate_loss",
     "fit_early_stopping",
+    "param_norm",
     "plot_early_stopping",
 ]
+
+
+def check_corrupt_labels_args(y: object, fraction: object, num_classes: object) -> None:
+    """检查 :func:`corrupt_labels` 的参数：``y`` 是一维的 ``torch.int64`` 张量，取值在 ``[0, num_classes)`` 内；
+    ``fraction`` 在 [0, 1] 内；``num_classes`` 是不小于 2 的整数（才有错误的类别可换）。"""
+    require_tensor(y, "y")
+    if y.dtype != torch.int64 or y.dim() != 1:
+        raise TypeError(f"参数 y 应为一维的 torch.int64 张量，实际为 {y.dtype}、形状 {tuple(y.shape)}")
+    require_real(fraction, "fraction", within="[0, 1]")
+    require_int(num_classes, "num_classes", minimum=2, what="类别数，至少 2 个才有错误的类别可换")
+    if len(y) > 0 and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"y 中的标签应在 [0, {num_classes}) 内，实际范围是 [{int(y.min())}, {int(y.max())}]")
 
 # --8<-- [start:corrupt_labels]
 def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int, *, seed: int = 0) -> torch.Tensor:
@@ -57,17 +69,7 @@ def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int, *, seed: 
         >>> int((noisy != y).sum())
         3
     """
-    require_tensor(y, "y")
-    if y.dtype != torch.int64 or y.dim() != 1:
-        raise TypeError(f"参数 y 应为一维的 torch.int64 张量，实际为 {y.dtype}、形状 {tuple(y.shape)}")
-    fraction = require_real(fraction, "fraction")
-    if not 0 <= fraction <= 1:
-        raise ValueError(f"参数 fraction 应在 [0, 1] 内，实际得到 {fraction}")
-    num_classes = require_positive_int(num_classes, "num_classes")
-    if num_classes < 2:
-        raise ValueError(f"参数 num_classes 至少为 2（才有“错误的类别”可换），实际得到 {num_classes}")
-    if len(y) > 0 and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"y 中的标签应在 [0, {num_classes}) 内，实际范围是 [{int(y.min())}, {int(y.max())}]")
+    check_corrupt_labels_args(y, fraction, num_classes)
     generator = torch.Generator().manual_seed(seed)
     chosen = torch.randperm(len(y), generator=generator)[: round(fraction * len(y))]
     shift = torch.randint(1, num_classes, (len(chosen),), generator=generator)
@@ -79,26 +81,37 @@ def corrupt_labels(y: torch.Tensor, fraction: float, num_classes: int, *, seed: 
 
 # --8<-- [start:evaluate_loss]
 def evaluate_loss(model: nn.Module, data_iter: Batches, loss_fn: LossFn) -> float:
-    """模型在 ``data_iter`` 全部样本上的平均损失（评估模式，不计算梯度）。
+    """模型在 ``data_iter`` 全部样本上的平均损失（评估模式，不记录梯度，结束后恢复原来的模式）。
 
     ``loss_fn`` 应返回小批量上的平均损失；这里乘以批量大小再累加，最后除以样本总数，
     所以最后一个小批量较小时结果也是准确的逐样本平均。
     """
-    require_module(model, "model")
     device = device_of(model)
-    was_training = model.training
-    model.eval()
-    total, count = 0.0, 0
-    with torch.no_grad():
-        for X, y in data_iter:
-            X, y = X.to(device), y.to(device)
-            total += loss_fn(model(X), y).item() * len(y)
-            count += len(y)
-    model.train(was_training)
-    if count == 0:
-        raise ValueError("data_iter 中没有样本，无法计算损失")
-    return total / count
+    loss_sum, total = 0.0, 0
+    with evaluation_mode(model):
+        for X, y in on_device(data_iter, device):
+            loss_sum += loss_fn(model(X), y).item() * len(y)
+            total += len(y)
+    return loss_sum / total
 # --8<-- [end:evaluate_loss]
+
+
+def check_early_stopping_args(patience: object, min_delta: object) -> tuple[int, float]:
+    """检查 :class:`EarlyStopping` 的构造参数：``patience`` 是正整数，``min_delta`` 是非负实数；返回两者。"""
+    return require_positive_int(patience, "patience"), require_real(min_delta, "min_delta", minimum=0.0)
+
+
+def check_early_stopping_step_args(val_loss: object, model: object) -> float:
+    """检查 :meth:`EarlyStopping.step` 的参数：``val_loss`` 是有限实数，``model`` 是模型；返回 ``float(val_loss)``。"""
+    require_module(model, "model")
+    return require_real(val_loss, "val_loss")
+
+
+def check_early_stopping_restore_args(stopper: EarlyStopping, model: object) -> None:
+    """检查 :meth:`EarlyStopping.restore`：``model`` 是模型，并且已经记录过参数。"""
+    require_module(model, "model")
+    if stopper.best_state is None:
+        raise ValueError("还没有记录任何一轮的参数，请先调用 step()")
 
 
 # --8<-- [start:EarlyStopping]
@@ -121,8 +134,7 @@ class EarlyStopping:
     """
 
     def __init__(self, patience: int, min_delta: float = 0.0) -> None:
-        self.patience = require_positive_int(patience, "patience")
-        self.min_delta = require_real(min_delta, "min_delta", minimum=0.0)
+        self.patience, self.min_delta = check_early_stopping_args(patience, min_delta)
         self.best_loss = math.inf
         self.best_epoch = 0  # 从 1 开始计数；0 表示还没有记录
         self.best_state: dict[str, torch.Tensor] | None = None
@@ -131,8 +143,7 @@ class EarlyStopping:
 
     def step(self, val_loss: float, model: nn.Module) -> bool:
         """报告这一轮的验证损失；返回 ``True`` 表示应当停止训练。"""
-        val_loss = require_real(val_loss, "val_loss")
-        require_module(model, "model")
+        val_loss = check_early_stopping_step_args(val_loss, model)
         self.epoch += 1
         if val_loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch, self.bad_epochs = val_loss, self.epoch, 0
@@ -144,33 +155,14 @@ class EarlyStopping:
 
     def restore(self, model: nn.Module) -> None:
         """把记录下的最好参数装回 ``model``。"""
-        require_module(model, "model")
-        if self.best_state is None:
-            raise ValueError("还没有记录任何一轮的参数，请先调用 step()")
+        check_early_stopping_restore_args(self, model)
         model.load_state_dict(self.best_state)
 # --8<-- [end:EarlyStopping]
 
 
 # --8<-- [start:fit_early_stopping]
-@dataclass
-class EarlyStoppingHistory:
-    """:func:`fit_early_stopping` 逐轮记录的训练过程和早停选中的轮次。"""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    param_norm: list[float] = field(default_factory=list)
-    best_epoch: int = 0
-    """验证损失最低的一轮（从 1 开始计数），模型最后恢复的就是这一轮结束时的参数。"""
-
-    @property
-    def epochs(self) -> int:
-        """实际训练的轮数。"""
-        return len(self.train_loss)
-
-
-def _param_norm(model: nn.Module) -> float:
+def param_norm(model: nn.Module) -> float:
+    """模型全部参数合在一起的 L2 范数。"""
     return math.sqrt(sum(float((p.detach() ** 2).sum()) for p in model.parameters()))
 
 
@@ -184,25 +176,22 @@ def fit_early_stopping(
     patience: int,
     *,
     min_delta: float = 0.0,
-) -> EarlyStoppingHistory:
+) -> History:
     """最多训练 ``max_epochs`` 轮，按验证损失早停，结束时把模型恢复到验证损失最低的那一轮。
 
     Returns:
-        逐轮的训练损失、训练准确率、验证损失、验证准确率、全部参数的 L2 范数，
-        以及选中的轮次 ``best_epoch``。
+        逐轮的记录（:class:`~lessons_src.linear_networks.softmax_regression.History`）：训练损失
+        ``train_loss``、训练准确率 ``train_acc``、验证损失 ``val_loss``、验证准确率 ``val_acc``、
+        全部参数的 L2 范数 ``param_norm``，以及选中的轮次 ``best_epoch``（从 1 开始计数）。
     """
-    require_module(model, "model")
-    max_epochs = require_positive_int(max_epochs, "max_epochs")
+    require_positive_int(max_epochs, "max_epochs")
     stopper = EarlyStopping(patience, min_delta)
-    history = EarlyStoppingHistory()
+    history = History()
     for _ in range(max_epochs):
         train_loss, train_acc = train_epoch(model, train_iter, loss_fn, optimizer)
         val_loss = evaluate_loss(model, val_iter, loss_fn)
-        history.train_loss.append(train_loss)
-        history.train_acc.append(train_acc)
-        history.val_loss.append(val_loss)
-        history.val_acc.append(evaluate_accuracy(model, val_iter))
-        history.param_norm.append(_param_norm(model))
+        history.record(train_loss=train_loss, train_acc=train_acc, val_loss=val_loss,
+                       val_acc=evaluate_accuracy(model, val_iter), param_norm=param_norm(model))
         if stopper.step(val_loss, model):
             break
     stopper.restore(model)
@@ -211,24 +200,25 @@ def fit_early_stopping(
 # --8<-- [end:fit_early_stopping]
 
 
-def plot_early_stopping(history: EarlyStoppingHistory) -> Figure:
-    """左图画训练集和验证集的损失，右图画准确率，竖虚线标出早停选中的轮次。
+def plot_early_stopping(history: History) -> Figure:
+    """左图画训练集和验证集的损失，右图画准确率，竖虚线标出选中的轮次 ``history.best_epoch``。
+
+    ``history`` 要记录 ``train_loss``、``train_acc``、``val_loss``、``val_acc``；记录了轮次编号 ``epoch`` 时
+    （例如从检查点接着训练），横轴用它，否则从 1 开始数。
 
     Examples:
-        >>> history = EarlyStoppingHistory([1.0, 0.5, 0.3], [0.6, 0.8, 0.9], [0.9, 0.7, 0.8],
-        ...                                [0.7, 0.8, 0.75], [1.0, 1.1, 1.2], best_epoch=2)
+        >>> history = History(train_loss=[1.0, 0.5, 0.3], train_acc=[0.6, 0.8, 0.9], val_loss=[0.9, 0.7, 0.8],
+        ...                   val_acc=[0.7, 0.8, 0.75], best_epoch=2)
         >>> figure = plot_early_stopping(history)
         >>> [line.get_label() for line in figure.axes[0].lines]
         ['train loss', 'validation loss', 'best epoch = 2']
     """
-    fields = ("train_loss", "train_acc", "val_loss", "val_acc", "best_epoch")
-    if not all(hasattr(history, name) for name in fields):
-        raise TypeError(f"参数 history 应为 EarlyStoppingHistory，实际得到 {type(history).__name__}")
-    if history.epochs == 0:
-        raise ValueError("history 中还没有任何一轮的记录")
-    if not 1 <= history.best_epoch <= history.epochs:
-        raise ValueError(f"history.best_epoch 应在 1 到 {history.epochs} 之间，实际为 {history.best_epoch}")
-    epochs = range(1, history.epochs + 1)
+    check_history(history, "train_loss", "train_acc", "val_loss", "val_acc")
+    epochs = history.epoch if "epoch" in history.metrics else list(range(1, history.epochs + 1))
+    if history.best_epoch not in epochs:
+        raise ValueError(
+            f"history.best_epoch 应是记录了的轮次 {epochs[0]} 到 {epochs[-1]} 之一，实际为 {history.best_epoch}"
+        )
     figure = Figure(figsize=(8, 3.2), layout="constrained")
     figure.set_label(
         "训练集与验证集的损失（左）和准确率（右）随轮数的变化，"

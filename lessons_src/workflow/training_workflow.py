@@ -1,8 +1,10 @@
 """完整的训练流程：超参数、小型卷积网络、初始化、训练与验证、检查点、测试评估。
 
 对应页面 ``docs/workflow/training-workflow.md``。数据的划分和标准化用
-:mod:`lessons_src.workflow.data_split` 中的函数，训练一轮复用 softmax 回归一节的
-:func:`~lessons_src.linear_networks.softmax_regression.train_epoch`；这里补上它没有的部分：
+:mod:`lessons_src.workflow.data_split` 中的函数；训练一轮、评估模式和逐轮的记录复用 softmax 回归一节的
+:func:`~lessons_src.linear_networks.softmax_regression.train_epoch`、
+:func:`~lessons_src.linear_networks.softmax_regression.evaluation_mode` 和
+:class:`~lessons_src.linear_networks.softmax_regression.History`。这里补上它们没有的部分：
 一次遍历同时算出验证损失和准确率的 :func:`validate`、收集预测结果的 :func:`predict`，
 以及每轮验证并保存最好检查点的 :func:`train_with_checkpoint`。
 """
@@ -20,23 +22,28 @@ import torch
 from torch import nn
 
 from lessons_src.checks import (
+    require_instance,
     require_int,
     require_module,
+    require_path,
+    require_positive,
     require_positive_int,
     require_real,
 )
 from lessons_src.deep_learning_computation.use_gpu import try_gpu
 from lessons_src.linear_networks.softmax_regression import (
     Batches,
+    History,
     LossFn,
     count_correct,
     device_of,
+    evaluation_mode,
+    on_device,
     train_epoch,
 )
 
 __all__ = [
     "Config",
-    "TrainingHistory",
     "initialize_weights",
     "load_checkpoint",
     "predict",
@@ -44,6 +51,20 @@ __all__ = [
     "train_with_checkpoint",
     "validate",
 ]
+
+
+def check_config(config: Config) -> None:
+    """检查 :class:`Config` 的取值：批量大小和轮数是正整数，种子是非负整数，学习率是正数，
+    两个比例都在 (0, 1) 内且和小于 1，``device`` 是 ``torch.device``。"""
+    require_positive_int(config.batch_size, "batch_size")
+    require_positive_int(config.num_epochs, "num_epochs")
+    require_int(config.seed, "seed", minimum=0)
+    require_positive(config.lr, "lr")
+    val = require_real(config.val_fraction, "val_fraction", within="(0, 1)")
+    test = require_real(config.test_fraction, "test_fraction", within="(0, 1)")
+    if val + test >= 1:
+        raise ValueError(f"val_fraction 和 test_fraction 之和应小于 1（要给训练集留下样本），实际为 {val} 和 {test}")
+    require_instance(config.device, "device", torch.device)
 
 
 # --8<-- [start:config]
@@ -70,19 +91,7 @@ class Config:
     device: torch.device = field(default_factory=try_gpu)  # 有 GPU 用 GPU，否则用 CPU
 
     def __post_init__(self) -> None:
-        require_positive_int(self.batch_size, "batch_size")
-        require_positive_int(self.num_epochs, "num_epochs")
-        require_int(self.seed, "seed", minimum=0)
-        if require_real(self.lr, "lr") <= 0:
-            raise ValueError(f"参数 lr 应为正数，实际得到 {float(self.lr)}")
-        val = require_real(self.val_fraction, "val_fraction")
-        test = require_real(self.test_fraction, "test_fraction")
-        if not (0 < val < 1 and 0 < test < 1 and val + test < 1):
-            raise ValueError(
-                f"val_fraction 和 test_fraction 应在 (0, 1) 之间且两者之和小于 1，实际为 {val} 和 {test}"
-            )
-        if not isinstance(self.device, torch.device):
-            raise TypeError(f"参数 device 应为 torch.device，实际得到 {type(self.device).__name__}")
+        check_config(self)  # 创建时就检查每个取值
 # --8<-- [end:config]
 
 
@@ -138,13 +147,6 @@ def initialize_weights(module: nn.Module) -> None:
 # --8<-- [end:initialize_weights]
 
 
-# --8<-- [start:helpers]
-def _require_not_empty(loader: object, name: str) -> None:
-    if isinstance(loader, Sized) and len(loader) == 0:
-        raise ValueError(f"{name} 中没有样本（长度为 0）；请检查数据集的划分和 batch_size")
-# --8<-- [end:helpers]
-
-
 # --8<-- [start:validate]
 def validate(model: nn.Module, loader: Batches, loss_fn: LossFn) -> tuple[float, float]:
     """在 ``loader`` 的全部样本上评估模型，返回 ``(平均损失, 准确率)``，不改变任何参数。
@@ -153,24 +155,14 @@ def validate(model: nn.Module, loader: Batches, loss_fn: LossFn) -> tuple[float,
     ``loss_fn`` 应返回小批量上的平均损失；乘以批量大小再累加、最后除以样本总数，
     最后一个小批量较小时得到的也是准确的逐样本平均。
     """
-    require_module(model, "model")
-    _require_not_empty(loader, "loader")
     device = device_of(model)
-    was_training = model.training
-    model.eval()                      # Dropout 不再丢弃，批量规范化改用移动平均
     loss_sum, correct, total = 0.0, 0, 0
-    try:
-        with torch.no_grad():         # 不记录计算图：省内存、省时间
-            for X, y in loader:
-                X, y = X.to(device), y.to(device)
-                y_hat = model(X)
-                loss_sum += loss_fn(y_hat, y).item() * len(y)
-                correct += count_correct(y_hat, y)
-                total += len(y)
-    finally:
-        model.train(was_training)
-    if total == 0:
-        raise ValueError("loader 中没有样本，无法评估")
+    with evaluation_mode(model):      # Dropout 不再丢弃，批量规范化改用移动平均；不记录计算图
+        for X, y in on_device(loader, device):
+            logits = model(X)
+            loss_sum += loss_fn(logits, y).item() * len(y)
+            correct += count_correct(logits, y)
+            total += len(y)
     return loss_sum / total, correct / total
 # --8<-- [end:validate]
 
@@ -187,48 +179,34 @@ def predict(model: nn.Module, loader: Batches) -> tuple[torch.Tensor, torch.Tens
         >>> predict(net, data)
         (tensor([0, 0]), tensor([0, 1]))
     """
-    require_module(model, "model")
-    _require_not_empty(loader, "loader")
     device = device_of(model)
-    was_training = model.training
-    model.eval()
     y_true, y_pred = [], []
-    try:
-        with torch.no_grad():
-            for X, y in loader:
-                y_true.append(y.cpu())
-                y_pred.append(model(X.to(device)).argmax(dim=1).cpu())
-    finally:
-        model.train(was_training)
-    if not y_true:
-        raise ValueError("loader 中没有样本，无法预测")
+    with evaluation_mode(model):
+        for X, y in on_device(loader, device):
+            y_true.append(y.cpu())
+            y_pred.append(model(X).argmax(dim=1).cpu())
     return torch.cat(y_true), torch.cat(y_pred)
 # --8<-- [end:predict]
 
 
-# --8<-- [start:train_with_checkpoint]
-@dataclass
-class TrainingHistory:
-    """:func:`train_with_checkpoint` 逐轮记录的训练过程。"""
-
-    epoch: list[int] = field(default_factory=list)          # 轮次编号，从 start_epoch + 1 开始
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    val_loss: list[float] = field(default_factory=list)
-    val_acc: list[float] = field(default_factory=list)
-    best_epoch: int = 0             # 验证准确率最高的一轮，检查点里存的就是它结束时的参数
-    best_val_acc: float = -math.inf
-
-    @property
-    def epochs(self) -> int:
-        """这次调用训练的轮数。"""
-        return len(self.train_loss)
-
-
-def _checkpoint_file(path: object) -> Path:
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"参数 checkpoint_path 应为文件路径（str 或 pathlib.Path），实际得到 {type(path).__name__}")
-    path = Path(path)
+def check_train_with_checkpoint_args(
+    model: object,
+    train_loader: object,
+    val_loader: object,
+    num_epochs: object,
+    checkpoint_path: object,
+    start_epoch: object,
+) -> Path:
+    """在训练开始之前检查 :func:`train_with_checkpoint` 的参数，免得训练了很久才在保存时出错：
+    ``model`` 是模型，两个数据加载器不是空的，``num_epochs`` 是正整数，``start_epoch`` 是非负整数，
+    ``checkpoint_path`` 是一个文件路径、所在的目录已经存在；返回 ``Path(checkpoint_path)``。"""
+    require_module(model, "model")
+    for loader, name in ((train_loader, "train_loader"), (val_loader, "val_loader")):
+        if isinstance(loader, Sized) and len(loader) == 0:
+            raise ValueError(f"{name} 中没有样本（长度为 0）；请检查数据集的划分和 batch_size")
+    require_positive_int(num_epochs, "num_epochs")
+    require_int(start_epoch, "start_epoch", minimum=0)
+    path = require_path(checkpoint_path, "checkpoint_path")
     if not path.parent.is_dir():
         raise FileNotFoundError(
             f"检查点所在的目录 {path.parent} 不存在；"
@@ -239,6 +217,7 @@ def _checkpoint_file(path: object) -> Path:
     return path
 
 
+# --8<-- [start:train_with_checkpoint]
 def train_with_checkpoint(
     model: nn.Module,
     train_loader: Batches,
@@ -250,37 +229,48 @@ def train_with_checkpoint(
     *,
     start_epoch: int = 0,
     progress: bool = True,
-) -> TrainingHistory:
+) -> History:
     """训练 ``num_epochs`` 轮；每轮在验证集上评估，验证准确率创新高时把检查点保存到 ``checkpoint_path``。
 
     检查点是一个字典：``epoch``（轮次）、``model`` 和 ``optimizer``（两者的 ``state_dict()``）、
     ``val_acc``（那一轮的验证准确率）。``start_epoch`` 是已经训练过的轮数，从检查点接着训练时传入，
     新的轮次从 ``start_epoch + 1`` 开始编号。``progress=True`` 时在标准错误输出上显示进度条。
+
+    Returns:
+        逐轮的记录（:class:`~lessons_src.linear_networks.softmax_regression.History`）：轮次编号 ``epoch``、
+        ``train_loss``、``train_acc``、``val_loss``、``val_acc``，以及检查点保存的那一轮 ``best_epoch``。
     """
     from tqdm.auto import tqdm
 
-    require_module(model, "model")
-    require_positive_int(num_epochs, "num_epochs")
-    require_int(start_epoch, "start_epoch", minimum=0)
-    path = _checkpoint_file(checkpoint_path)          # 训练之前就检查，免得白白训练一场
-    _require_not_empty(train_loader, "train_loader")
-    _require_not_empty(val_loader, "val_loader")
-    history = TrainingHistory()
+    path = check_train_with_checkpoint_args(model, train_loader, val_loader, num_epochs, checkpoint_path, start_epoch)
+    history = History()
+    best_acc = -math.inf
     epochs = tqdm(range(start_epoch + 1, start_epoch + num_epochs + 1), desc="训练", unit="轮",
                   disable=not progress, leave=False)
     for epoch in epochs:
         train_loss, train_acc = train_epoch(model, train_loader, loss_fn, optimizer)
         val_loss, val_acc = validate(model, val_loader, loss_fn)
-        for name, value in zip(("epoch", "train_loss", "train_acc", "val_loss", "val_acc"),
-                               (epoch, train_loss, train_acc, val_loss, val_acc)):
-            getattr(history, name).append(value)
-        if val_acc > history.best_val_acc:            # 只在严格变好时覆盖，并列时保留较早的一轮
-            history.best_epoch, history.best_val_acc = epoch, val_acc
+        history.record(epoch=epoch, train_loss=train_loss, train_acc=train_acc, val_loss=val_loss, val_acc=val_acc)
+        if val_acc > best_acc:                        # 只在严格变好时覆盖，并列时保留较早的一轮
+            best_acc, history.best_epoch = val_acc, epoch
             torch.save({"epoch": epoch, "model": model.state_dict(),
                         "optimizer": optimizer.state_dict(), "val_acc": val_acc}, path)
         epochs.set_postfix(loss=f"{train_loss:.3f}", val_acc=f"{val_acc:.3f}")
     return history
 # --8<-- [end:train_with_checkpoint]
+
+
+def check_checkpoint(checkpoint: object, path: object, optimizer: object) -> None:
+    """检查 :func:`load_checkpoint` 读出的内容：``optimizer`` 是优化器或 ``None``；检查点是字典，
+    有 ``"model"`` 键，给出 ``optimizer`` 时还有 ``"optimizer"`` 键。"""
+    if optimizer is not None:
+        require_instance(optimizer, "optimizer", torch.optim.Optimizer, label="torch.optim.Optimizer 或 None")
+    if not isinstance(checkpoint, dict):
+        raise TypeError(f"检查点 {path} 中应为字典，实际是 {type(checkpoint).__name__}")
+    required = ["model"] if optimizer is None else ["model", "optimizer"]
+    missing = [key for key in required if key not in checkpoint]
+    if missing:
+        raise ValueError(f"检查点 {path} 缺少键 {missing}；文件中的键为 {sorted(checkpoint)}")
 
 
 # --8<-- [start:load_checkpoint]
@@ -292,26 +282,13 @@ def load_checkpoint(
     只加载张量和基本类型（``weights_only=True``）；张量放到 ``model`` 的参数所在的设备上。
 
     Raises:
-        FileNotFoundError: 文件不存在。
-        TypeError: 文件里存的不是字典。
+        FileNotFoundError: 文件不存在（来自 ``torch.load``）。
+        TypeError: ``model`` 不是模型，``optimizer`` 不是优化器，或者文件里存的不是字典。
         ValueError: 缺少 ``"model"`` 键（给出 ``optimizer`` 时还需要 ``"optimizer"`` 键）。
         RuntimeError: 参数名或形状与 ``model`` 不一致（来自 ``load_state_dict``）。
     """
-    require_module(model, "model")
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"参数 path 应为文件路径（str 或 pathlib.Path），实际得到 {type(path).__name__}")
-    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"参数 optimizer 应为 torch.optim.Optimizer 或 None，实际得到 {type(optimizer).__name__}")
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"检查点文件 {path} 不存在")
     checkpoint = torch.load(path, map_location=device_of(model), weights_only=True)
-    if not isinstance(checkpoint, dict):
-        raise TypeError(f"检查点 {path} 中应为字典，实际是 {type(checkpoint).__name__}")
-    required = ["model"] if optimizer is None else ["model", "optimizer"]
-    missing = [key for key in required if key not in checkpoint]
-    if missing:
-        raise ValueError(f"检查点 {path} 缺少键 {missing}；文件中的键为 {sorted(checkpoint)}")
+    check_checkpoint(checkpoint, path, optimizer)  # 是字典，有 "model" 键（给出 optimizer 时还有 "optimizer" 键）
     model.load_state_dict(checkpoint["model"])
     if optimizer is not None:
         optimizer.load_state_dict(checkpoint["optimizer"])

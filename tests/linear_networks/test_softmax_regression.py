@@ -10,12 +10,16 @@ from torch import nn
 from lessons_src.linear_networks.image_classification_dataset import digits_loaders
 from lessons_src.linear_networks.softmax_regression import (
     History,
+    SGDScratch,
     SoftmaxRegressionScratch,
     count_correct,
     cross_entropy,
     cross_entropy_from_logits,
+    device_of,
     evaluate_accuracy,
+    evaluation_mode,
     fit,
+    on_device,
     plot_history,
     softmax,
     train_epoch,
@@ -33,6 +37,10 @@ def toy_data(n=60, seed=0):
     centers = torch.tensor([[4.0, 0.0], [-4.0, 4.0], [0.0, -4.0]])
     X = centers[y] + torch.randn(n, 2, generator=generator)
     return [(X[i : i + 16], y[i : i + 16]) for i in range(0, n, 16)]
+
+
+def mean_cross_entropy(probs, y):
+    return cross_entropy(probs, y).mean()
 
 
 # ----- softmax -----
@@ -169,6 +177,55 @@ def test_evaluate_accuracy_uses_eval_mode_and_restores_it(training):
     assert model.training is training
 
 
+def test_evaluation_mode_restores_the_mode_even_after_an_error():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5)).train()
+    with pytest.raises(RuntimeError, match="boom"), evaluation_mode(model):
+        assert not model.training and not model[1].training and not torch.is_grad_enabled()
+        raise RuntimeError("boom")
+    assert model.training and model[1].training and torch.is_grad_enabled()
+
+
+def test_evaluation_mode_restores_each_submodule_as_it_was():
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2), nn.Dropout(0.5)).train()
+    model[1].eval()  # 例如微调时冻结的批量规范化层
+    with evaluation_mode(model):
+        assert not any(module.training for module in model.modules())
+    assert [module.training for module in model.modules()] == [True, True, False, True]
+    model.eval()
+    with evaluation_mode(model):
+        pass
+    assert not any(module.training for module in model.modules())
+
+
+def test_evaluate_accuracy_restores_the_mode_when_the_model_fails():
+    class Broken(ModeRecorder):
+        def forward(self, X):
+            raise RuntimeError("forward failed")
+
+    model = Broken().train()
+    with pytest.raises(RuntimeError, match="forward failed"):
+        evaluate_accuracy(model, toy_data())
+    assert model.training and torch.is_grad_enabled()
+
+
+def test_on_device_moves_every_batch_and_rejects_empty_data():
+    device = torch.device("cpu")
+    batches = list(on_device(toy_data(n=40), device))
+    assert [len(y) for _, y in batches] == [16, 16, 8]
+    assert all(X.device == device and y.device == device for X, y in batches)
+    with pytest.raises(ValueError, match="没有样本.*list"):
+        list(on_device([], device))
+    with pytest.raises(ValueError, match="没有样本.*generator"):  # 没有长度的可迭代对象，遍历完才知道是空的
+        list(on_device((batch for batch in []), device))
+
+
+def test_device_of():
+    assert device_of(nn.Linear(2, 1)) == torch.device("cpu")
+    assert device_of(nn.ReLU()) == torch.device("cpu")  # 没有参数
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        device_of(lambda X: X)
+
+
 def test_evaluate_accuracy_matches_a_direct_count():
     torch.manual_seed(0)
     net = nn.Linear(2, 3)
@@ -204,16 +261,64 @@ def test_train_epoch_reduces_the_loss_and_sets_train_mode():
     assert results[-1][1] > 0.9
 
 
+# ----- SGDScratch -----
+
+
+def test_sgd_scratch_takes_the_same_steps_as_torch_sgd():
+    torch.manual_seed(0)
+    ours = SoftmaxRegressionScratch(2, 3, sigma=1.0)
+    theirs = SoftmaxRegressionScratch(2, 3, sigma=1.0)
+    theirs.load_state_dict(ours.state_dict())
+    data = toy_data()
+    train_epoch(ours, data, mean_cross_entropy, SGDScratch([ours.W, ours.b], lr=0.1))
+    train_epoch(theirs, data, mean_cross_entropy, torch.optim.SGD([theirs.W, theirs.b], lr=0.1))
+    assert torch.allclose(ours.W, theirs.W, atol=1e-6) and torch.allclose(ours.b, theirs.b, atol=1e-6)
+
+
+def test_sgd_scratch_bad_input():
+    w = torch.zeros(2, requires_grad=True)
+    with pytest.raises(TypeError, match="由张量组成的列表"):
+        SGDScratch(w, lr=0.1)
+    with pytest.raises(ValueError, match="没有任何张量"):
+        SGDScratch([], lr=0.1)
+    with pytest.raises(TypeError, match=r"参数 params\[0\] 应为 torch.Tensor"):
+        SGDScratch([1.0], lr=0.1)
+    with pytest.raises(ValueError, match="lr（学习率）应为正数"):
+        SGDScratch([w], lr=0)
+
+
 # ----- History, fit, plot_history -----
 
 
-def test_history():
+def test_history_records_metrics_by_name():
     history = History()
-    assert history.epochs == 0 and history.train_loss == []
-    other = History()
-    history.train_loss.append(1.0)
-    assert history.epochs == 1 and other.epochs == 0  # 每个实例有自己的列表
-    assert History([1.0, 0.5], [0.6, 0.8], [0.5, 0.7], [0.1, 0.1]).epochs == 2
+    assert history.epochs == 0 and history.metrics == {} and history.best_epoch == 0
+    history.record(train_loss=1.0, val_acc=0.5)
+    history.record(train_loss=0.5, val_acc=0.7)
+    assert history.train_loss == [1.0, 0.5] and history.val_acc == [0.5, 0.7] and history.epochs == 2
+    assert History().epochs == 0  # 每个实例有自己的记录
+    built = History(train_loss=[1.0, 0.5], test_acc=(0.5, 0.7), best_epoch=1)
+    assert built.epochs == 2 and built.test_acc == [0.5, 0.7] and built.best_epoch == 1
+    assert repr(built) == "History(train_loss=[1.0, 0.5], test_acc=[0.5, 0.7], best_epoch=1)"
+    assert hasattr(built, "train_loss") and not hasattr(built, "val_loss")
+
+
+def test_history_bad_input():
+    history = History()
+    history.record(train_loss=1.0)
+    with pytest.raises(ValueError, match=r"同样的指标 \['train_loss'\].*\['train_loss', 'test_acc'\]"):
+        history.record(train_loss=0.5, test_acc=0.9)
+    assert history.epochs == 1  # 出错的那一轮没有记下任何一项
+    with pytest.raises(AttributeError, match=r"没有记录指标 'val_loss'.*\['train_loss'\]"):
+        _ = history.val_loss
+    with pytest.raises(ValueError, match="轮数应相同"):
+        History(train_loss=[1.0, 0.5], test_acc=[0.5])
+    with pytest.raises(ValueError, match="best_epoch 应为不小于 0 的整数"):
+        History(train_loss=[1.0, 0.5], best_epoch=-1)
+    with pytest.raises(TypeError, match="best_epoch 应为整数"):
+        History(train_loss=[1.0], best_epoch=1.0)
+    with pytest.raises(ValueError, match=r"\['epochs'\] 与 History 的属性重名"):
+        History().record(epochs=3)
 
 
 def test_fit_records_one_entry_per_epoch_on_digits():
@@ -225,6 +330,7 @@ def test_fit_records_one_entry_per_epoch_on_digits():
         progress=False,
     )
     assert isinstance(history, History) and history.epochs == 3
+    assert list(history.metrics) == ["train_loss", "train_acc", "test_acc", "seconds"]
     assert all(len(values) == 3 for values in (history.train_acc, history.test_acc, history.seconds))
     assert all(seconds > 0 for seconds in history.seconds)
     assert history.train_loss[0] > history.train_loss[-1]
@@ -236,14 +342,14 @@ def test_fit_trains_the_scratch_model_with_its_own_loss():
     net = SoftmaxRegressionScratch(2, 3, sigma=0.01)
     data = toy_data()
     history = fit(
-        net, data, data, lambda y_hat, y: cross_entropy(y_hat, y).mean(), torch.optim.SGD([net.W, net.b], lr=0.1),
+        net, data, data, mean_cross_entropy, SGDScratch([net.W, net.b], lr=0.1),
         4, progress=False,
     )
     assert history.epochs == 4 and history.test_acc[-1] > 0.9
 
 
 def test_plot_history_lines_and_label():
-    history = History([1.0, 0.6, 0.4], [0.5, 0.7, 0.8], [0.45, 0.65, 0.75], [0.1, 0.1, 0.1])
+    history = History(train_loss=[1.0, 0.6, 0.4], train_acc=[0.5, 0.7, 0.8], test_acc=[0.45, 0.65, 0.75])
     figure = plot_history(history, title="测试用的训练曲线")
     assert figure.get_label() == "测试用的训练曲线"
     (axes,) = figure.axes
@@ -261,7 +367,7 @@ def test_softmax_bad_input():
         softmax([[1.0, 2.0]])
     with pytest.raises(TypeError, match="浮点张量"):
         softmax(torch.tensor([[1, 2]]))
-    with pytest.raises(ValueError, match=r"二维张量.*\(3,\)"):
+    with pytest.raises(ValueError, match=r"参数 X 应为 2 维张量.*\(3,\)"):
         softmax(torch.zeros(3))
 
 
@@ -289,7 +395,7 @@ def test_cross_entropy_bad_input(function):
 
 
 def test_count_correct_bad_input():
-    with pytest.raises(TypeError, match="参数 y_hat 应为 torch.Tensor"):
+    with pytest.raises(TypeError, match="参数 outputs 应为 torch.Tensor"):
         count_correct([[0.1, 0.9]], torch.tensor([1]))
     with pytest.raises(ValueError, match=r"实际为 \(1, 2\) 和 \(2,\)"):
         count_correct(torch.tensor([[0.1, 0.9]]), torch.tensor([1, 0]))
@@ -323,12 +429,18 @@ def test_evaluate_accuracy_bad_input():
 def test_train_epoch_bad_input():
     net = nn.Linear(2, 3)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
-    with pytest.raises(TypeError, match="参数 optimizer 应为 torch.optim.Optimizer"):
+    before = {name: value.clone() for name, value in net.state_dict().items()}
+    with pytest.raises(TypeError, match="参数 optimizer 应为优化器.*实际得到 str"):
         train_epoch(net, toy_data(), nn.CrossEntropyLoss(), "sgd")
     with pytest.raises(ValueError, match="loss_fn 应返回标量.*\\.mean\\(\\)"):
         train_epoch(net, toy_data(), nn.CrossEntropyLoss(reduction="none"), optimizer)
-    with pytest.raises(ValueError, match="train_iter 中没有样本"):
+    with pytest.raises(TypeError, match="loss_fn 的返回值 应为 torch.Tensor"):
+        train_epoch(net, toy_data(), lambda outputs, y: 0.5, optimizer)
+    assert all(torch.equal(before[name], value) for name, value in net.state_dict().items())  # 一步也没有更新
+    with pytest.raises(ValueError, match="没有样本"):
         train_epoch(net, [], nn.CrossEntropyLoss(), optimizer)
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        train_epoch(lambda X: X, toy_data(), nn.CrossEntropyLoss(), optimizer)
 
 
 @pytest.mark.parametrize(
@@ -345,3 +457,5 @@ def test_plot_history_bad_input():
         plot_history({"train_loss": [1.0]})
     with pytest.raises(ValueError, match="还没有任何一轮的记录"):
         plot_history(History())
+    with pytest.raises(ValueError, match=r"缺少指标 \['test_acc'\]"):
+        plot_history(History(train_loss=[1.0], train_acc=[0.5], val_acc=[0.4]))

@@ -9,10 +9,9 @@ from hypothesis import strategies as st
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.linear_networks.softmax_regression import evaluate_accuracy
+from lessons_src.linear_networks.softmax_regression import History, evaluate_accuracy
 from lessons_src.mlp.early_stopping import (
     EarlyStopping,
-    EarlyStoppingHistory,
     corrupt_labels,
     evaluate_loss,
     fit_early_stopping,
@@ -64,6 +63,19 @@ def test_evaluate_loss_is_the_per_sample_mean_and_restores_the_mode():
     assert model.training
 
 
+def test_evaluate_loss_restores_the_mode_even_when_the_loss_fails():
+    # 这个函数以前没有 try/finally：损失函数出错时，模型会一直停在评估模式
+    model = nn.Sequential(nn.Linear(4, 2), nn.Dropout(0.5)).train()
+
+    def broken_loss(outputs, y):
+        assert not model.training and not torch.is_grad_enabled()  # 在评估模式、不记录梯度时调用
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        evaluate_loss(model, _toy_data(), broken_loss)
+    assert model.training and model[1].training and torch.is_grad_enabled()
+
+
 # ----- EarlyStopping -----
 
 
@@ -104,7 +116,8 @@ def test_fit_restores_the_best_epoch():
     model = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
     history = fit_early_stopping(model, train, val, nn.CrossEntropyLoss(), optimizer, max_epochs=40, patience=3)
-    assert isinstance(history, EarlyStoppingHistory)
+    assert isinstance(history, History)
+    assert list(history.metrics) == ["train_loss", "train_acc", "val_loss", "val_acc", "param_norm"]
     assert 1 <= history.best_epoch <= history.epochs <= 40
     best = history.best_epoch - 1
     assert history.val_loss[best] == min(history.val_loss)
@@ -127,13 +140,22 @@ def test_fit_runs_all_epochs_when_the_loss_keeps_improving():
 
 
 def test_plot_marks_the_best_epoch():
-    history = EarlyStoppingHistory([1.0, 0.5, 0.3], [0.5, 0.7, 0.9], [0.9, 0.6, 0.8], [0.6, 0.8, 0.7], [1, 2, 3], 2)
+    history = History(train_loss=[1.0, 0.5, 0.3], train_acc=[0.5, 0.7, 0.9], val_loss=[0.9, 0.6, 0.8],
+                      val_acc=[0.6, 0.8, 0.7], best_epoch=2)
     figure = plot_early_stopping(history)
     assert len(figure.axes) == 2
     assert "早停" in figure.get_label() and "第 2 轮" in figure.get_label()
     vertical = figure.axes[0].lines[-1]
     assert list(vertical.get_xdata()) == [2, 2]
     assert [line.get_label() for line in figure.axes[1].lines] == ["train acc", "validation acc", "best epoch = 2"]
+
+
+def test_plot_uses_the_recorded_epoch_numbers():
+    history = History(epoch=[11, 12, 13], train_loss=[1.0, 0.5, 0.3], train_acc=[0.5, 0.7, 0.9],
+                      val_loss=[0.9, 0.6, 0.8], val_acc=[0.6, 0.8, 0.7], best_epoch=12)
+    figure = plot_early_stopping(history)
+    assert list(figure.axes[0].lines[0].get_xdata()) == [11, 12, 13]
+    assert list(figure.axes[0].lines[-1].get_xdata()) == [12, 12]
 
 
 # ----- 错误的输入 -----
@@ -149,9 +171,9 @@ def test_bad_corrupt_labels_arguments():
         corrupt_labels(y, 1.5, 10)
     with pytest.raises(TypeError, match="fraction 应为实数"):
         corrupt_labels(y, "0.1", 10)
-    with pytest.raises(ValueError, match="num_classes 至少为 2"):
+    with pytest.raises(ValueError, match="num_classes（类别数，至少 2 个才有错误的类别可换）应为不小于 2 的整数"):
         corrupt_labels(y, 0.1, 1)
-    with pytest.raises(TypeError, match="num_classes 应为正整数"):
+    with pytest.raises(TypeError, match="num_classes（类别数.*应为整数"):
         corrupt_labels(y, 0.1, 2.0)
     with pytest.raises(ValueError, match=r"标签应在 \[0, 2\) 内"):
         corrupt_labels(y, 0.1, 2)
@@ -183,9 +205,12 @@ def test_bad_fit_and_plot_arguments():
         fit_early_stopping(None, data, data, nn.CrossEntropyLoss(), optimizer, max_epochs=1, patience=1)
     with pytest.raises(ValueError, match="没有样本"):
         evaluate_loss(model, [], nn.CrossEntropyLoss())
-    with pytest.raises(TypeError, match="EarlyStoppingHistory"):
+    with pytest.raises(TypeError, match="参数 history 应为 History"):
         plot_early_stopping({"val_loss": [1.0]})
     with pytest.raises(ValueError, match="还没有任何一轮"):
-        plot_early_stopping(EarlyStoppingHistory())
-    with pytest.raises(ValueError, match="best_epoch 应在 1 到 2 之间"):
-        plot_early_stopping(EarlyStoppingHistory([1, 1], [1, 1], [1, 1], [1, 1], [1, 1], best_epoch=3))
+        plot_early_stopping(History())
+    with pytest.raises(ValueError, match=r"缺少指标 \['val_loss', 'val_acc'\]"):
+        plot_early_stopping(History(train_loss=[1.0], train_acc=[0.5], test_acc=[0.4]))
+    two_epochs = {name: [1, 1] for name in ("train_loss", "train_acc", "val_loss", "val_acc")}
+    with pytest.raises(ValueError, match="best_epoch 应是记录了的轮次 1 到 2 之一，实际为 0"):
+        plot_early_stopping(History(**two_epochs))  # 没有选中任何一轮

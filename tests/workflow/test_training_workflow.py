@@ -10,11 +10,10 @@ from torch.utils.data import DataLoader, TensorDataset
 
 import lessons_src.workflow.training_workflow as workflow
 from lessons_src.cnn.lenet import count_parameters
-from lessons_src.linear_networks.softmax_regression import train_epoch
+from lessons_src.linear_networks.softmax_regression import History, train_epoch
 from lessons_src.mlp.early_stopping import plot_early_stopping
 from lessons_src.workflow.training_workflow import (
     Config,
-    TrainingHistory,
     initialize_weights,
     load_checkpoint,
     predict,
@@ -77,9 +76,11 @@ def test_config_defaults_and_immutability():
         ({"num_epochs": 2.0}, TypeError, "num_epochs"),
         ({"lr": -1e-3}, ValueError, "lr 应为正数"),
         ({"seed": -1}, ValueError, "seed"),
-        ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, "之和小于 1"),
-        ({"test_fraction": 0}, ValueError, "test_fraction"),
-        ({"device": "cpu"}, TypeError, "torch.device"),
+        ({"lr": "0.1"}, TypeError, "lr 应为实数"),
+        ({"val_fraction": 0.5, "test_fraction": 0.5}, ValueError, "之和应小于 1"),
+        ({"test_fraction": 0}, ValueError, r"test_fraction 应在 \(0, 1\) 内"),
+        ({"val_fraction": 1.2}, ValueError, r"val_fraction 应在 \(0, 1\) 内"),
+        ({"device": "cpu"}, TypeError, "参数 device 应为 torch.device"),
     ],
 )
 def test_config_rejects_bad_values(kwargs, error, match):
@@ -191,7 +192,18 @@ def test_validate_restores_the_mode_even_when_the_loss_fails():
 
     with pytest.raises(RuntimeError, match="boom"):
         validate(model, _images(), broken_loss)
-    assert model.training
+    assert model.training and torch.is_grad_enabled()
+
+
+def test_predict_restores_the_mode_even_when_the_model_fails():
+    class Broken(ModeRecorder):
+        def forward(self, X):
+            raise RuntimeError("forward failed")
+
+    model = Broken()
+    with pytest.raises(RuntimeError, match="forward failed"):
+        predict(model, _images())
+    assert model.training and torch.is_grad_enabled()
 
 
 @pytest.mark.parametrize("function", [validate, predict])
@@ -253,7 +265,7 @@ def test_the_saved_checkpoint_is_the_best_epoch(tmp_path, monkeypatch):
     history = train_with_checkpoint(net, _images(), _images(seed=1), nn.CrossEntropyLoss(), optimizer, 4, path,
                                     progress=False)
     assert history.epoch == [1, 2, 3, 4] and history.val_acc == [0.5, 0.8, 0.8, 0.7]
-    assert (history.best_epoch, history.best_val_acc) == (2, 0.8)
+    assert history.best_epoch == 2
     checkpoint = torch.load(path, weights_only=True)
     assert sorted(checkpoint) == ["epoch", "model", "optimizer", "val_acc"]
     assert (checkpoint["epoch"], checkpoint["val_acc"]) == (2, 0.8)
@@ -268,12 +280,11 @@ def test_restoring_the_checkpoint_reproduces_the_validation_accuracy(tmp_path):
     path = tmp_path / "best.pt"
     history = train_with_checkpoint(net, train_loader, val_loader, nn.CrossEntropyLoss(), optimizer, 3, path,
                                     progress=False)
-    assert history.best_val_acc == max(history.val_acc)
-    assert history.val_acc[history.best_epoch - 1] == history.best_val_acc
+    assert history.val_acc[history.best_epoch - 1] == max(history.val_acc)
     fresh = _net(seed=1)
     checkpoint = load_checkpoint(path, fresh)
     assert checkpoint["epoch"] == history.best_epoch
-    assert validate(fresh, val_loader, nn.CrossEntropyLoss())[1] == checkpoint["val_acc"] == history.best_val_acc
+    assert validate(fresh, val_loader, nn.CrossEntropyLoss())[1] == checkpoint["val_acc"] == max(history.val_acc)
 
 
 def test_resuming_with_the_optimizer_state_matches_uninterrupted_training(tmp_path, monkeypatch):
@@ -298,7 +309,8 @@ def test_resuming_with_the_optimizer_state_matches_uninterrupted_training(tmp_pa
     monkeypatch.setattr(workflow, "validate", lambda model, loader, fn: (0.0, 0.3))
     more = train_with_checkpoint(resumed, train_loader, _images(seed=1), loss_fn, resumed_optimizer, 1,
                                  tmp_path / "resumed.pt", start_epoch=checkpoint["epoch"], progress=False)
-    assert more.epoch == [3]
+    assert more.epoch == [3] and more.best_epoch == 3
+    plot_early_stopping(more)  # 横轴是接着编号的轮次
     assert _same_state(resumed.state_dict(), straight.state_dict())
 
     without_state = _net(seed=5)
@@ -319,7 +331,8 @@ def test_history_works_with_the_plotting_function(tmp_path):
     history = train_with_checkpoint(net, _images(), _images(seed=1), nn.CrossEntropyLoss(),
                                     torch.optim.SGD(net.parameters(), lr=0.1), 2, tmp_path / "best.pt",
                                     progress=False)
-    assert isinstance(history, TrainingHistory) and history.epochs == 2
+    assert isinstance(history, History) and history.epochs == 2
+    assert list(history.metrics) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc"]
     figure = plot_early_stopping(history)
     assert len(figure.axes[0].lines) == 3
 
@@ -371,8 +384,10 @@ def test_train_rejects_a_directory_or_non_path_as_checkpoint(tmp_path):
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     with pytest.raises(IsADirectoryError, match="目录"):
         train_with_checkpoint(net, _images(), _images(), nn.CrossEntropyLoss(), optimizer, 1, tmp_path)
-    with pytest.raises(TypeError, match="checkpoint_path"):
+    with pytest.raises(TypeError, match="参数 checkpoint_path 应为文件路径"):
         train_with_checkpoint(net, _images(), _images(), nn.CrossEntropyLoss(), optimizer, 1, None)
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        train_with_checkpoint(None, _images(), _images(), nn.CrossEntropyLoss(), optimizer, 1, tmp_path / "b.pt")
 
 
 # ----- load_checkpoint -----
@@ -382,6 +397,8 @@ def test_load_checkpoint_reports_a_missing_file(tmp_path):
     path = tmp_path / "nowhere.pt"
     with pytest.raises(FileNotFoundError, match="nowhere.pt"):
         load_checkpoint(path, _net())
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        load_checkpoint(path, "net")
 
 
 def test_load_checkpoint_requires_the_model_key_and_lists_the_keys(tmp_path):
