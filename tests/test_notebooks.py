@@ -18,7 +18,9 @@ import pytest
 from nbclient import NotebookClient
 
 from lessons_src._site.execute import compare_output
+from lessons_src._site.exercises import answer_spans
 from lessons_src._site.notebook import absolute_links, markdown_for_notebook, page_to_notebook
+from lessons_src._site.pages import scan_fences
 from tests.harness import DOCS, ROOT, lesson_page
 
 LESSON_PAGES = sorted(path for path in DOCS.rglob("*.md") if lesson_page(path).blocks)
@@ -60,6 +62,24 @@ def test_lesson_notebook_has_exactly_the_page_code(path):
     code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
     assert code_cells == [block.source.rstrip("\n") for block in page.blocks]
     assert all("--8<--" not in cell for cell in code_cells)
+
+
+@pytest.mark.parametrize("path", LESSON_PAGES, ids=[str(p.relative_to(DOCS)) for p in LESSON_PAGES])
+def test_lesson_notebook_without_answers_keeps_every_other_block(path):
+    """课程笔记本（读者先自己做练习的那本）：参考答案里的代码块换成空单元，其余代码块一个不少、顺序不变。"""
+    page = lesson_page(path)
+    spans = answer_spans(page.expanded)
+    notebook = page_to_notebook(page, title=path.stem, answers=False, answers_notebook=f"{path.stem}-answers.ipynb")
+    nbformat.validate(notebook)
+    code_cells = [cell.source for cell in notebook.cells if cell.cell_type == "code"]
+    python_fences = [fence for fence in scan_fences(page.expanded) if fence.language == "python"]
+    lesson_blocks = [block.source.rstrip("\n") for block, fence in zip(page.blocks, python_fences)
+                     if not any(start <= fence.start < end for start, end in spans)]
+    placeholders = [f"# 练习 {number}：在这里写你的答案" for number in range(1, len(spans) + 1)]
+    assert [cell for cell in code_cells if not cell.startswith("# 练习 ")] == lesson_blocks
+    assert [cell for cell in code_cells if cell.startswith("# 练习 ")] == placeholders
+    if spans:
+        assert f"{path.stem}-answers.ipynb" in notebook.cells[0].source
 
 
 def test_kernel_pages_exist():

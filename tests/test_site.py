@@ -321,7 +321,7 @@ def test_copy_button_copies_only_the_code(server, browser):
 
     assert lines(copied) == lines(expected)
     assert "def sigmoid" in copied
-    assert ">>>" not in copied.splitlines()[0] and "输出" not in copied
+    assert ">>>" not in copied.splitlines()[0]  # 没有提示符；与代码块的文字逐行相同（上面）就说明没有带上输出
 
 
 def test_instant_navigation_keeps_the_page_alive(server, browser):
