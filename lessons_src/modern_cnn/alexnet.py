@@ -3,16 +3,17 @@
 对应页面 ``docs/modern-cnn/alexnet.md``。逐层的输出形状和参数个数用
 :func:`lessons_src.cnn.lenet.layer_summary` 和 :func:`lessons_src.cnn.lenet.count_parameters` 查看。
 本章的网络构造函数都给返回的网络装上 :class:`InputShape` 钩子，输入形状不对时在入口处给出清楚的报错。
+:func:`multiply_adds` 数出每个卷积层和全连接层的乘加次数（本章练习用它比较各网络的计算量）。
 """
 
 from __future__ import annotations
 
-import torch  # noqa: F401  文档字符串中的示例用到 torch
+import torch
 from torch import nn
 
-from lessons_src.checks import require_int, require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_int, require_module, require_positive_int, require_real, require_tensor
 
-__all__ = ["InputShape", "alexnet"]
+__all__ = ["InputShape", "alexnet", "multiply_adds"]
 
 
 def check_input_shape_init_args(model: object, channels: object, min_size: object, max_size: object) -> None:
@@ -119,3 +120,51 @@ def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5
     net.register_forward_pre_hook(InputShape("alexnet", in_channels, min_size=193, max_size=224))
     return net
 # --8<-- [end:alexnet]
+
+
+def check_multiply_adds_args(net: object, input_shape: object) -> None:
+    """检查 :func:`multiply_adds` 的参数：``net`` 是 ``nn.Module`` 的实例，``input_shape`` 是由正整数组成的非空元组。"""
+    require_module(net, "net")
+    if not isinstance(input_shape, tuple) or len(input_shape) == 0:
+        raise TypeError(f"参数 input_shape 应为由正整数组成的非空元组，例如 (1, 1, 224, 224)，实际得到 {input_shape!r}")
+    for index, size in enumerate(input_shape):
+        require_positive_int(size, f"input_shape[{index}]")
+
+
+# --8<-- [start:multiply_adds]
+def multiply_adds(net: nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """把形状为 ``input_shape`` 的全零输入送进 ``net``，数出每个卷积层和全连接层做了多少次乘加。
+
+    输出张量的每个元素是“权重的一行（一个输出通道的卷积核）与输入的对应部分”的内积，
+    要做的乘加次数等于一个输出通道的权重个数：卷积层是 ``(c_in / groups) × k_h × k_w``，全连接层是 ``n_in``。
+    所以一层的乘加次数是 ``weight[0].numel() × 输出的元素个数``（整个批量合计）。
+    只数 ``nn.Conv2d`` 和 ``nn.Linear``：激活函数、汇聚层、批量规范化的计算量相对很小，不计入。
+    计数靠前向钩子（forward hook）：PyTorch 在每层算完之后把输入和输出交给钩子。
+    只用到输出的形状，所以在 meta 设备上构造的网络也可以数。
+
+    Returns:
+        ``{层的名字: 乘加次数}``，名字即 ``net.named_modules()`` 中的名字，按前向传播的顺序。
+
+    Examples:
+        >>> counts = multiply_adds(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(8, 3)), (1, 1, 4, 4))
+        >>> counts  # 卷积层：9 × (2·2·2)；全连接层：8 × 3
+        {'0': 72, '2': 24}
+    """
+    check_multiply_adds_args(net, input_shape)
+    counts: dict[str, int] = {}
+    names = {module: name for name, module in net.named_modules() if isinstance(module, nn.Conv2d | nn.Linear)}
+
+    def hook(module: nn.Module, args: tuple[object, ...], output: torch.Tensor) -> None:
+        name = names[module]
+        counts[name] = counts.get(name, 0) + module.weight[0].numel() * output.numel()
+
+    handles = [module.register_forward_hook(hook) for module in names]
+    parameter = next(net.parameters(), None)  # 输入放在参数所在的设备上
+    try:
+        with torch.no_grad():
+            net(torch.zeros(input_shape, device=parameter.device if parameter is not None else None))
+    finally:
+        for handle in handles:  # 数完就把钩子取下，网络恢复原样
+            handle.remove()
+    return counts
+# --8<-- [end:multiply_adds]

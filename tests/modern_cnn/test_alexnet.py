@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from lessons_src.cnn.lenet import count_parameters, layer_summary
-from lessons_src.modern_cnn.alexnet import InputShape, alexnet
+from lessons_src.modern_cnn.alexnet import InputShape, alexnet, multiply_adds
 
 
 def meta_alexnet(**kwargs) -> nn.Sequential:
@@ -202,3 +202,59 @@ def test_the_hook_survives_a_deep_copy():
 def test_bad_input_shape_arguments(args, kwargs, error, message):
     with pytest.raises(error, match=message):
         InputShape(*args, **kwargs)
+
+
+# ----- multiply_adds -----
+
+
+def test_multiply_adds_follow_the_formulas():
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(8, 4, kernel_size=5, stride=2, groups=2), nn.Flatten(),
+        nn.Linear(4 * 6 * 6, 7),
+    )
+    counts = multiply_adds(net, (2, 3, 16, 16))
+    assert counts == {
+        "0": 2 * (3 * 3 * 3) * (8 * 16 * 16),  # 批量 × 每个输出元素的乘加 × 输出元素个数
+        "2": 2 * (4 * 5 * 5) * (4 * 6 * 6),  # groups=2：每个输出通道只看 8 / 2 = 4 个输入通道
+        "4": 2 * (4 * 6 * 6) * 7,
+    }
+
+
+def test_multiply_adds_of_alexnet_on_meta_and_real_devices(real_net):
+    meta_counts = multiply_adds(meta_alexnet(), (1, 1, 224, 224))
+    convs = [11 * 11 * 1 * 96 * 54 * 54, 5 * 5 * 96 * 256 * 26 * 26, 3 * 3 * 256 * 384 * 12 * 12,
+             3 * 3 * 384 * 384 * 12 * 12, 3 * 3 * 384 * 256 * 12 * 12]
+    assert list(meta_counts.values()) == [*convs, 6400 * 4096, 4096 * 4096, 4096 * 10]
+    assert multiply_adds(real_net, (1, 1, 224, 224)) == meta_counts
+
+
+def test_multiply_adds_nested_modules_and_hooks_removed():
+    inner = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
+    net = nn.Sequential(inner, nn.Linear(3, 2))
+    assert multiply_adds(net, (5, 4)) == {"0.0": 5 * 4 * 3, "1": 5 * 3 * 2}
+    assert not any(module._forward_hooks for module in net.modules())
+    assert multiply_adds(nn.Sequential(nn.ReLU()), (2, 3)) == {}
+
+
+def test_multiply_adds_removes_hooks_when_the_forward_pass_fails():
+    net = meta_alexnet()
+    with pytest.raises(ValueError, match="alexnet 的输入应为形状"):
+        multiply_adds(net, (1, 1, 96, 96))
+    assert not any(module._forward_hooks for module in net.modules())
+
+
+@pytest.mark.parametrize(
+    ("net", "shape", "error", "message"),
+    [
+        (nn.Linear, (1, 2), TypeError, "参数 net 应为 nn.Module 的实例，实际得到类 Linear 本身"),
+        ("net", (1, 2), TypeError, "参数 net 应为 nn.Module 的实例，实际得到 str"),
+        (nn.Linear(2, 1), [1, 2], TypeError, r"input_shape 应为由正整数组成的非空元组，例如 \(1, 1, 224, 224\)"),
+        (nn.Linear(2, 1), (), TypeError, "input_shape 应为由正整数组成的非空元组"),
+        (nn.Linear(2, 1), (1, 0), ValueError, r"input_shape\[1\] 应为正整数，实际得到 0"),
+        (nn.Linear(2, 1), (1, 2.0), TypeError, r"input_shape\[1\] 应为正整数，实际得到 float"),
+    ],
+)
+def test_bad_multiply_adds_arguments(net, shape, error, message):
+    with pytest.raises(error, match=message):
+        multiply_adds(net, shape)
