@@ -27,6 +27,15 @@ def test_check_lines_finds_raises_guard_ifs_asserts_and_check_calls():
     assert check_lines(source) == {3, 4, 5, 6, 7, 8, 9}
 
 
+def test_raising_a_clearer_error_in_an_except_block_is_not_a_check():
+    source = (
+        "def f(x):\n    try:\n        return g(x)\n"
+        "    except KeyError as error:\n        raise ValueError(x) from error\n"
+    )
+    # 上面的 raise 在 except 块里：它把 KeyError 换成说明更清楚的 ValueError
+    assert check_lines(source) == set()
+
+
 def test_if_with_work_in_it_is_not_a_check():
     source = "def f(x):\n    if x:\n        x = 1\n        raise ValueError\n    return x\n"
     assert check_lines(source) == {4}

@@ -8,6 +8,7 @@
 **代码行**是其中不空、也不是纯注释的行。**检查行**由模块的语法树找出：
 
 - ``raise`` 语句，以及只由 ``raise`` 组成的 ``if``（``if not ok: raise ...``，连同条件的所有行）；
+  ``except`` 块里的 ``raise`` 不算：把别的异常换成说明更清楚的异常，是函数本身要做的事，不是检查参数；
 - ``assert`` 语句；
 - 对名字以 ``require_`` / ``check_``（可带前导 ``_``）开头的函数的调用语句，例如 ``require_tensor(X, "X")``
   或 ``X = require_tensor(X, "X")``。
@@ -94,6 +95,8 @@ def _check_statements(tree: ast.AST, *, into_definitions: bool = True) -> list[a
 
     def visit(node: ast.AST) -> None:
         for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.ExceptHandler):
+                continue
             if isinstance(child, ast.stmt) and _is_check(child):
                 found.append(child)
             elif into_definitions or not isinstance(child, definitions):

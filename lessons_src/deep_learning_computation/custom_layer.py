@@ -71,8 +71,8 @@ class MyLinear(nn.Module):
         self.bias = nn.Parameter(torch.zeros(units))
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_features(X, self.in_units)
-        return X @ self.weight + self.bias  # 直接用参数本身，不要用 .data，否则梯度传不到参数
+        # 直接用参数本身，不要用 .data，否则梯度传不到参数；X 的形状不对时，矩阵乘法报出两边的形状
+        return X @ self.weight + self.bias
 
     def extra_repr(self) -> str:  # print(layer) 时显示的内容
         return f"in_units={self.in_units}, units={self.units}"
@@ -97,8 +97,7 @@ class MyListDense(nn.Module):
         self.params.append(nn.Parameter(torch.randn(4, 1)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        require_features(x, 4, "x")
-        for weight in self.params:
+        for weight in self.params:  # 形状不对时，矩阵乘法报出两边的形状
             x = x @ weight
         return x  # 别忘了返回结果
 # --8<-- [end:MyListDense]

@@ -67,8 +67,7 @@ class MLP(nn.Module):
         self.hidden = nn.Linear(num_inputs, num_hiddens)
         self.out = nn.Linear(num_hiddens, num_outputs)
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_features(X, self.hidden.in_features)
+    def forward(self, X: torch.Tensor) -> torch.Tensor:  # 输入的形状由 nn.Linear 自己检查
         return self.out(F.relu(self.hidden(X)))  # ReLU 用函数形式，它没有参数，不必做成子模块
 # --8<-- [end:MLP]
 
@@ -167,6 +166,5 @@ class NestMLP(nn.Module):
         self.linear = nn.Linear(32, 16)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
-        require_features(X, 20)
         return self.linear(self.net(X))
 # --8<-- [end:NestMLP]

@@ -132,15 +132,22 @@ def test_mlp_bad_sizes(args, error, message):
         MLP(*args)
 
 
-@pytest.mark.parametrize("block", [MLP(), NestMLP(), FixedHiddenMLP()], ids=["MLP", "NestMLP", "FixedHiddenMLP"])
-def test_bad_inputs_to_forward(block):
+def test_bad_inputs_to_forward():
+    block = FixedHiddenMLP()
     with pytest.raises(ValueError, match=r"最后一维应有 20 个特征，实际形状为 \(2, 10\)"):
         block(torch.rand(2, 10))
     with pytest.raises(ValueError, match=r"实际形状为 \(\)"):
         block(torch.tensor(1.0))
-    with pytest.raises(TypeError, match="应为 torch.Tensor，实际得到 list"):
+
+
+@pytest.mark.parametrize("block", [MLP(), NestMLP()], ids=["MLP", "NestMLP"])
+def test_forward_relies_on_the_first_linear_layer_for_the_input_shape(block):
+    """这两个块的 forward 先调用 nn.Linear，输入的形状由它检查：报错给出输入和权重的形状。"""
+    with pytest.raises(RuntimeError, match=r"mat1 and mat2 shapes cannot be multiplied \(2x10 and 20x"):
+        block(torch.rand(2, 10))
+    with pytest.raises(TypeError, match="must be Tensor, not list"):
         block([[0.0] * 20])
-    with pytest.raises(TypeError, match="浮点张量"):
+    with pytest.raises(RuntimeError, match="must have the same dtype, but got Long and Float"):
         block(torch.ones(2, 20, dtype=torch.int64))
 
 
