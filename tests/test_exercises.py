@@ -184,3 +184,28 @@ def test_a_site_with_exercises_builds_two_notebooks_and_counts_them_in_the_index
         build_site(project, strict=True)
     messages = [record.getMessage() for record in caplog.records]
     assert "docs/chapter/lesson.md:15: 参考答案应默认折叠：写 ??? 而不是 ???+" in messages
+
+
+CHAPTERS = [path for path in sorted((ROOT / "docs").iterdir())
+            if path.is_dir() and path.name not in {"appendix", "preface", "assets", "javascripts", "stylesheets"}]
+LESSONS = [path for chapter in CHAPTERS for path in sorted(chapter.glob("*.md"))
+           if path.name != "index.md" and lesson_page(path).blocks]
+
+
+def test_every_chapter_page_with_code_is_a_lesson():
+    assert len(CHAPTERS) == 7 and len(LESSONS) == 43
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=[str(path.relative_to(ROOT / "docs")) for path in LESSONS])
+def test_every_lesson_ends_with_exercises_and_answers(path):
+    """每一课：3–6 道练习，每道都有折叠的参考答案；至少一道答案有推导（公式），至少两道答案有执行的代码。"""
+    page = lesson_page(path)
+    section = find_exercises(page.body)
+    assert section is not None, f"{page.path} 没有“## 练习”一节"
+    assert section.problems == (), section.problems
+    exercises = section.exercises
+    assert 3 <= len(exercises) <= 6, f"{page.path} 有 {len(exercises)} 道练习"
+    assert sum(exercise.has_code for exercise in exercises) >= 2, "至少两道动手题的答案要有代码"
+    assert any(exercise.has_math for exercise in exercises), "至少一道推导题的答案要有公式"
+    answer_text = "".join(page.body[start:end] for exercise in exercises for start, end in [exercise.answer])
+    assert "留给读者" not in answer_text and "请自行" not in answer_text
