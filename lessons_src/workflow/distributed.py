@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 import tempfile
 import time
 import traceback
@@ -71,17 +72,19 @@ def check_shard_args(X: object, world_size: object) -> None:
 
 
 # --8<-- [start:pick_backend]
-def pick_backend(local_rank: int = 0) -> tuple[str, torch.device]:
-    """选择通信后端和本进程的设备：每个进程一块 GPU 时用 nccl，否则用 gloo 和 CPU。
+def pick_backend(local_rank: int = 0, local_world_size: int = 1) -> tuple[str, torch.device]:
+    """选择通信后端和本进程的设备：这台机器上每个进程都有一块 GPU 时用 nccl，否则用 gloo 和 CPU。
 
-    ``local_rank`` 是本进程在这台机器上的序号（``torchrun`` 通过环境变量 ``LOCAL_RANK`` 给出）。
+    ``local_rank`` 是本进程在这台机器上的序号，``local_world_size`` 是这台机器上的进程数
+    （``torchrun`` 通过环境变量 ``LOCAL_RANK`` 和 ``LOCAL_WORLD_SIZE`` 给出）。判断只看整台机器，
+    所以同一台机器上的所有进程总是选到同一个后端。
 
     Examples:
         >>> backend, device = pick_backend(0)
         >>> backend in ("nccl", "gloo"), device.type in ("cuda", "cpu")
         (True, True)
     """
-    if torch.cuda.is_available() and torch.cuda.device_count() > local_rank:
+    if torch.cuda.is_available() and torch.cuda.device_count() >= local_world_size:
         return "nccl", torch.device(f"cuda:{local_rank}")
     return "gloo", torch.device("cpu")
 # --8<-- [end:pick_backend]
@@ -266,7 +269,8 @@ def ddp_train(
     """
     device = device or torch.device("cpu")
     net, X, y = digits_problem()                        # 同一个种子：各进程的初始模型相同
-    model = DistributedDataParallel(net.to(device))     # 构造时还会把秩 0 的参数广播给所有进程
+    device_ids = [device.index] if device.type == "cuda" else None   # GPU 上告诉 DDP 本进程用哪块 GPU
+    model = DistributedDataParallel(net.to(device), device_ids=device_ids)  # 构造时把秩 0 的参数广播给所有进程
     sampler = DistributedSampler(TensorDataset(X, y), num_replicas=world_size, rank=rank, shuffle=True, seed=0)
     loader = DataLoader(TensorDataset(X, y), batch_size=batch_per_rank, sampler=sampler)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr)
@@ -331,14 +335,16 @@ def main(argv: list[str] | None = None) -> None:
     """``torchrun`` 运行的脚本：从环境变量读出自己的秩，选择后端和设备，训练，秩 0 保存检查点。
 
     用法（两个进程）：``torchrun --nproc_per_node=2 -m lessons_src.workflow.distributed --checkpoint ckpt.pt``。
-    ``torchrun`` 为每个进程设置 ``RANK``、``LOCAL_RANK``、``WORLD_SIZE``、``MASTER_ADDR``、``MASTER_PORT``。
+    ``torchrun`` 为每个进程设置 ``RANK``、``LOCAL_RANK``、``WORLD_SIZE``、``LOCAL_WORLD_SIZE``、
+    ``MASTER_ADDR``、``MASTER_PORT``。
     """
     parser = argparse.ArgumentParser(description="用 DDP 训练 digits 上的 softmax 回归")
     parser.add_argument("--checkpoint", default="ddp_checkpoint.pt")
     parser.add_argument("--epochs", type=int, default=2)
     options = parser.parse_args(argv)
     rank, world_size = int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
-    backend, device = pick_backend(int(os.environ["LOCAL_RANK"]))
+    local_rank = int(os.environ["LOCAL_RANK"])
+    backend, device = pick_backend(local_rank, int(os.environ.get("LOCAL_WORLD_SIZE", world_size)))
     if device.type == "cuda":
         torch.cuda.set_device(device)
     dist.init_process_group(backend, timeout=timedelta(seconds=30))  # init_method 默认 "env://"：读 MASTER_ADDR/PORT
@@ -354,3 +360,9 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+    # 工作都已完成、进程组也已退出。本机上 gloo 偶尔在解释器退出、析构 C++ 对象时中止进程
+    # （“terminate called without an active exception”，SIGABRT，此时已没有 Python 代码在运行），
+    # torchrun 就会报告失败；所以写完输出后直接结束进程，跳过这一步。
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

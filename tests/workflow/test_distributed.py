@@ -35,8 +35,9 @@ def test_pick_backend_falls_back_to_gloo_on_cpu(monkeypatch):
 def test_pick_backend_uses_nccl_and_the_local_gpu_when_there_are_enough(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
-    assert pick_backend(1) == ("nccl", torch.device("cuda:1"))
-    assert pick_backend(2) == ("gloo", torch.device("cpu"))   # 第 3 个进程没有自己的 GPU
+    assert pick_backend(1, 2) == ("nccl", torch.device("cuda:1"))
+    # 3 个进程、2 块 GPU：所有进程都用 gloo，而不是有的 nccl、有的 gloo
+    assert {pick_backend(rank, 3) for rank in range(3)} == {("gloo", torch.device("cpu"))}
 
 
 def test_free_port_can_be_bound():
