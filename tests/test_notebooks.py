@@ -32,6 +32,7 @@ KERNEL_PAGES = {
     "deep-learning-computation/read-write.md": "读写当前工作目录中的文件",
     "deep-learning-computation/use-gpu.md": "选择设备，没有 GPU 时的回退路径",
     "workflow/speed.md": "在内核里用 num_workers > 0 的 DataLoader 启动工作进程",
+    "workflow/distributed.md": "在内核里用 spawn 启动进程组的各个进程，并在子进程里运行 torchrun",
 }
 if os.environ.get("ALL_NOTEBOOKS") == "1":
     KERNEL_PAGES = {str(path.relative_to(DOCS)): "ALL_NOTEBOOKS=1" for path in LESSON_PAGES}
