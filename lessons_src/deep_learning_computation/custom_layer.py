@@ -1,8 +1,8 @@
 """自定义层：不带参数的 CenteredLayer，带参数的 MyLinear，以及用 ParameterList / ParameterDict 管理参数的层。
 
-对应页面 ``docs/deep-learning-computation/custom-layer.md``。输入的检查用
-:func:`~lessons_src.deep_learning_computation.model_construction.require_features`，其余检查写在各个类上方的
-``check_<类名>_…_args`` 里，页面展示的方法开头只有一行。
+对应页面 ``docs/deep-learning-computation/custom-layer.md``。检查写在各个类上方的 ``check_<类名>_…_args`` 里
+（输入的特征数用 :func:`~lessons_src.deep_learning_computation.model_construction.require_features`），
+页面展示的方法最多一行；``forward`` 只做矩阵乘法的层把形状的检查留给矩阵乘法本身的报错。
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """层和块：自定义块 MLP、手写的顺序块 MySequential、在前向传播中执行任意代码的 FixedHiddenMLP、嵌套块 NestMLP。
 
-对应页面 ``docs/deep-learning-computation/model-construction.md``。页面展示的方法开头只有一行参数检查：
-输入用 :func:`require_features`（本章其他模块也用它），其余调用写在各个类上方的 ``check_<类名>_…_args``。
+对应页面 ``docs/deep-learning-computation/model-construction.md``。页面展示的方法最多一行参数检查，
+写在各个类上方的 ``check_<类名>_…_args`` 里；``forward`` 第一步就是 ``nn.Linear`` 的块不再检查输入，
+形状不对时 ``nn.Linear`` 的报错给出两边的形状。:func:`require_features` 检查输入的特征数，本章其他模块也用它。
 """
 
 from __future__ import annotations
