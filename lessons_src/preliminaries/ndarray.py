@@ -1,15 +1,20 @@
-"""张量的广播规则。
+"""张量的广播规则，以及用 ``unsqueeze`` 和 ``cat`` 拼出的 ``stack``。
 
 对应页面 ``docs/preliminaries/ndarray.md``。页面用 PyTorch 自己的函数演示张量的创建、索引、
-运算和内存；这里只有一个课程函数 :func:`broadcast_shape`：照广播规则算出两个形状广播后的形状，
-页面和测试再拿它与 ``torch.broadcast_shapes`` 比较。
+运算和内存；这里有两个课程函数：:func:`broadcast_shape` 照广播规则算出两个形状广播后的形状，
+:func:`stack` 先给每个张量加一个长度为 1 的轴、再沿这个轴连结。页面和测试拿它们与
+``torch.broadcast_shapes``、``torch.stack`` 比较。
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
-__all__ = ["broadcast_shape"]
+from lessons_src.checks import require_int, require_tensor
+
+__all__ = ["broadcast_shape", "stack"]
 
 
 def check_shape(shape: object, name: str) -> tuple[int, ...]:
@@ -76,3 +81,59 @@ def broadcast_shape(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> tuple
     # 每个轴上两个长度相等或有一个是 1（上面一行已确认），结果取不是 1 的那个
     return tuple(size_b if size_a == 1 else size_a for size_a, size_b in zip(a, b))
 # --8<-- [end:broadcast_shape]
+
+
+def check_stack_args(tensors: object, dim: object) -> None:
+    """检查 :func:`stack` 的参数：非空的张量序列，形状全都相同；``dim`` 是结果中存在的轴。
+
+    结果比输入多一个轴，所以 ``dim`` 可以取 ``-(ndim + 1)`` 到 ``ndim``（``ndim`` 是输入的轴数）。
+    """
+    if not isinstance(tensors, (list, tuple)) or len(tensors) == 0:
+        raise TypeError(
+            f"参数 tensors 应为非空的张量 list 或 tuple，实际得到 {type(tensors).__name__}"
+            + ("（空序列）" if isinstance(tensors, (list, tuple)) else "")
+        )
+    for i, tensor in enumerate(tensors):
+        require_tensor(tensor, f"tensors[{i}]")
+        if tensor.shape != tensors[0].shape:
+            raise ValueError(
+                f"参数 tensors 中的张量形状应全都相同，tensors[0] 的形状是 {tuple(tensors[0].shape)}，"
+                f"tensors[{i}] 的形状是 {tuple(tensor.shape)}"
+            )
+    ndim = tensors[0].dim()
+    require_int(dim, "dim")
+    if not -(ndim + 1) <= dim <= ndim:
+        raise ValueError(
+            f"参数 dim 应在 {-(ndim + 1)} 到 {ndim} 之间（结果有 {ndim + 1} 个轴），实际得到 {dim}"
+        )
+
+
+# --8<-- [start:stack]
+def stack(tensors: Sequence[torch.Tensor], dim: int = 0) -> torch.Tensor:
+    """把形状相同的若干张量沿一个**新的**轴 ``dim`` 堆叠起来，与 ``torch.stack`` 相同。
+
+    做法：先用 ``unsqueeze(dim)`` 给每个张量在位置 ``dim`` 加一个长度为 1 的轴，
+    再沿这个轴用 ``torch.cat`` 连结。``n`` 个形状为 ``s`` 的张量，结果在轴 ``dim`` 上的长度是 ``n``。
+
+    Args:
+        tensors: 形状相同的张量组成的 list 或 tuple。
+        dim: 新轴在结果中的位置，可以是负数（``-1`` 表示放在最后）。
+
+    Returns:
+        比每个输入多一个轴的张量。
+
+    Raises:
+        TypeError: ``tensors`` 不是非空的张量序列，或 ``dim`` 不是整数。
+        ValueError: 张量的形状不全相同，或 ``dim`` 超出范围。
+
+    Examples:
+        >>> a, b = torch.tensor([1, 2, 3]), torch.tensor([4, 5, 6])
+        >>> stack([a, b])
+        tensor([[1, 2, 3],
+                [4, 5, 6]])
+        >>> stack([a, b], dim=1).shape
+        torch.Size([3, 2])
+    """
+    check_stack_args(tensors, dim)
+    return torch.cat([t.unsqueeze(dim) for t in tensors], dim=dim)
+# --8<-- [end:stack]

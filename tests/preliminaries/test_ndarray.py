@@ -5,7 +5,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lessons_src.preliminaries.ndarray import broadcast_shape
+from lessons_src.preliminaries.ndarray import broadcast_shape, stack
 
 shapes = st.lists(st.integers(min_value=0, max_value=3), max_size=4).map(tuple)
 
@@ -92,3 +92,45 @@ def test_error_names_the_parameter():
         broadcast_shape("3", (1,))
     with pytest.raises(TypeError, match="参数 shape_b"):
         broadcast_shape((1,), "3")
+
+
+# ----- stack：unsqueeze 加 cat -----
+
+
+@settings(deadline=None, max_examples=40)
+@given(
+    st.lists(st.integers(min_value=0, max_value=3), max_size=3).map(tuple),
+    st.integers(min_value=1, max_value=4),
+    st.data(),
+)
+def test_stack_agrees_with_torch_stack(shape, count, data):
+    ndim = len(shape)
+    dim = data.draw(st.integers(min_value=-(ndim + 1), max_value=ndim))
+    tensors = [torch.randn(shape) for _ in range(count)]
+    result = stack(tensors, dim=dim)
+    assert torch.equal(result, torch.stack(tensors, dim=dim))
+    assert result.shape[dim] == count
+
+
+def test_stack_accepts_tuples_and_keeps_dtype():
+    a, b = torch.tensor([1, 2]), torch.tensor([3, 4])
+    result = stack((a, b), dim=1)
+    assert result.dtype == torch.int64
+    assert result.tolist() == [[1, 3], [2, 4]]
+
+
+@pytest.mark.parametrize(
+    ("tensors", "dim", "error", "message"),
+    [
+        ([], 0, TypeError, "非空的张量 list 或 tuple.*空序列"),
+        (torch.ones(2, 3), 0, TypeError, "非空的张量 list 或 tuple，实际得到 Tensor"),
+        ([torch.ones(2), [1.0, 2.0]], 0, TypeError, r"参数 tensors\[1\] 应为 torch.Tensor"),
+        ([torch.ones(3), torch.ones(4)], 0, ValueError, r"形状应全都相同.*\(3,\).*tensors\[1\] 的形状是 \(4,\)"),
+        ([torch.ones(2, 3)], 3, ValueError, "dim 应在 -3 到 2 之间"),
+        ([torch.ones(2, 3)], -4, ValueError, "dim 应在 -3 到 2 之间"),
+        ([torch.ones(2, 3)], 1.0, TypeError, "dim"),
+    ],
+)
+def test_stack_rejects_bad_input(tensors, dim, error, message):
+    with pytest.raises(error, match=message):
+        stack(tensors, dim=dim)
