@@ -1,15 +1,17 @@
 """softmax 回归，以及之后每一章都复用的训练工具。
 
-对应页面 ``docs/linear-networks/softmax-regression.md``。训练工具：
+对应页面 ``docs/linear-networks/softmax-regression.md``。信息论的三个量 :func:`entropy`、
+:func:`cross_entropy_between` 和 :func:`kl_divergence` 解释交叉熵损失的来历。训练工具：
 
 - :func:`device_of` 和 :func:`on_device`：模型参数所在的设备，以及把小批量逐个移到那里；
 - :func:`evaluation_mode`：在 ``with`` 块中让模型处于评估模式、不记录梯度，离开时恢复原来的模式；
   本指南所有的评估函数（:func:`evaluate_accuracy`，以及早停一节的 ``evaluate_loss``、
   训练流程一节的 ``validate`` 和 ``predict``）都用它；
 - :func:`evaluate_accuracy`：模型在一个数据集上的准确率；
-- :func:`train_epoch`：训练一轮，返回平均损失和训练准确率；
+- :func:`train_epoch`：训练一轮，返回平均损失和训练准确率；参数可以用 ``torch.optim`` 的优化器更新，
+  也可以用从零实现的 ``updater(batch_size)`` 更新；
 - :class:`History`：逐轮记录的指标（``history.train_loss`` 等），所有训练函数都返回它；
-- :func:`fit`：训练多轮，可显示进度条；
+- :func:`fit`：训练多轮，记录每轮的用时和吞吐量，可显示进度条；
 - :func:`plot_history`：画出训练曲线。
 """
 
@@ -40,11 +42,14 @@ __all__ = [
     "SoftmaxRegressionScratch",
     "count_correct",
     "cross_entropy",
+    "cross_entropy_between",
     "cross_entropy_from_logits",
     "device_of",
+    "entropy",
     "evaluate_accuracy",
     "evaluation_mode",
     "fit",
+    "kl_divergence",
     "on_device",
     "plot_history",
     "softmax",
@@ -53,6 +58,7 @@ __all__ = [
 
 Batches = Iterable[tuple[torch.Tensor, torch.Tensor]]
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+Updater = torch.optim.Optimizer | Callable[[int], None]
 
 
 def check_cross_entropy_args(scores: object, y: object, name: str) -> None:
@@ -130,6 +136,76 @@ def cross_entropy_from_logits(logits: torch.Tensor, y: torch.Tensor) -> torch.Te
     log_sum_exp = m.squeeze(1) + torch.log(torch.exp(logits - m).sum(dim=1))
     return log_sum_exp - logits[torch.arange(len(logits)), y]
 # --8<-- [end:cross_entropy_from_logits]
+
+
+def check_distribution(p: object, name: str) -> torch.Tensor:
+    """检查一个（或一批）离散概率分布：一维 ``(类别数,)`` 或二维 ``(n, 类别数)`` 的浮点张量，
+    元素非负，沿最后一维之和为 1（允许 ``1e-4`` 的舍入误差）。
+
+    Examples:
+        >>> check_distribution(torch.tensor([0.5, 0.5]), "p")
+        tensor([0.5000, 0.5000])
+        >>> check_distribution(torch.tensor([0.5, 0.6]), "p")
+        Traceback (most recent call last):
+        ...
+        ValueError: 参数 p 应为概率分布：沿最后一维之和应为 1，实际和为 [1.100000023841858]
+    """
+    require_tensor(p, name, floating=True, ndim=(1, 2))
+    if (p < 0).any():
+        raise ValueError(f"参数 {name} 应为概率分布：元素应非负，实际最小值为 {p.min().item()}")
+    sums = p.sum(dim=-1)
+    if not torch.allclose(sums, torch.ones_like(sums), atol=1e-4):
+        raise ValueError(f"参数 {name} 应为概率分布：沿最后一维之和应为 1，实际和为 {sums.reshape(-1).tolist()}")
+    return p
+
+
+def check_distribution_pair_args(p: object, q: object) -> None:
+    """检查 :func:`cross_entropy_between` 和 :func:`kl_divergence` 的参数：
+    两个形状相同的概率分布（见 :func:`check_distribution`）。"""
+    check_distribution(p, "p")
+    check_distribution(q, "q")
+    if p.shape != q.shape:
+        raise ValueError(f"p 和 q 的形状应相同，实际为 {tuple(p.shape)} 和 {tuple(q.shape)}")
+
+
+# --8<-- [start:information_theory]
+def entropy(p: torch.Tensor) -> torch.Tensor:
+    """分布 p 的熵 H(p) = -Σ_j p_j log p_j（自然对数，单位是奈特），对最后一维求和。
+
+    约定 0·log 0 = 0：``torch.special.xlogy(x, y)`` 计算 x·log y，并在 x = 0 时给出 0。
+
+    Examples:
+        >>> entropy(torch.tensor([[0.5, 0.5], [1.0, 0.0]]))
+        tensor([0.6931, 0.0000])
+    """
+    check_distribution(p, "p")
+    return (-torch.special.xlogy(p, p)).sum(dim=-1)
+
+
+def cross_entropy_between(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """分布 p 相对于分布 q 的交叉熵 H(p, q) = -Σ_j p_j log q_j，对最后一维求和。
+
+    ``p`` 是独热向量时，它就是 :func:`cross_entropy` 算的 -log q_c。
+
+    Examples:
+        >>> cross_entropy_between(torch.tensor([0.0, 1.0]), torch.tensor([0.5, 0.5]))
+        tensor(0.6931)
+    """
+    check_distribution_pair_args(p, q)
+    return (-torch.special.xlogy(p, q)).sum(dim=-1)
+
+
+def kl_divergence(p: torch.Tensor, q: torch.Tensor) -> torch.Tensor:
+    """KL 散度 D_KL(p‖q) = Σ_j p_j (log p_j - log q_j) = H(p, q) - H(p)，对最后一维求和。
+
+    Examples:
+        >>> p, q = torch.tensor([0.5, 0.5]), torch.tensor([0.9, 0.1])
+        >>> kl_divergence(p, q), kl_divergence(q, p), kl_divergence(p, p)
+        (tensor(0.5108), tensor(0.3681), tensor(0.))
+    """
+    check_distribution_pair_args(p, q)
+    return (torch.special.xlogy(p, p) - torch.special.xlogy(p, q)).sum(dim=-1)
+# --8<-- [end:information_theory]
 
 
 def check_softmax_regression_scratch_args(num_inputs: object, num_outputs: object, sigma: object) -> float:
@@ -321,11 +397,14 @@ def evaluate_accuracy(model: nn.Module, data_iter: Batches) -> float:
 
 def check_train_step(loss: object, optimizer: object) -> None:
     """:func:`train_epoch` 每一步更新参数之前的检查：``loss`` 是标量张量（小批量上的平均损失），
-    ``optimizer`` 有 ``zero_grad()`` 和 ``step()`` 方法（``torch.optim`` 中的优化器或 :class:`SGDScratch`）。"""
-    if not all(callable(getattr(optimizer, method, None)) for method in ("zero_grad", "step")):
+    ``optimizer`` 有 ``zero_grad()`` 和 ``step()`` 方法（``torch.optim`` 中的优化器或 :class:`SGDScratch`），
+    或者是一个接收批量大小的函数 ``updater(batch_size)``（如包装了
+    :func:`~lessons_src.linear_networks.linear_regression_scratch.sgd` 的 ``lambda``）。"""
+    is_optimizer = all(callable(getattr(optimizer, method, None)) for method in ("zero_grad", "step"))
+    if not (is_optimizer or callable(optimizer)):
         raise TypeError(
             "参数 optimizer 应为优化器（如 torch.optim.SGD，或其他有 zero_grad() 和 step() 方法的对象），"
-            f"实际得到 {type(optimizer).__name__}"
+            f"或接收批量大小的函数 updater(batch_size)，实际得到 {type(optimizer).__name__}"
         )
     require_tensor(loss, "loss_fn 的返回值")
     if loss.dim() != 0:
@@ -335,14 +414,40 @@ def check_train_step(loss: object, optimizer: object) -> None:
         )
 
 
+class CountingBatches:
+    """包装由小批量 ``(X, y)`` 组成的可迭代对象，原样给出每个小批量；每遍历一遍，
+    把这一遍给出的样本数记在 ``num_examples`` 里。:func:`fit` 用它算吞吐量。
+
+    遍历完一个样本也没有时报错，报错信息里是被包装的对象的类型。
+
+    Examples:
+        >>> batches = CountingBatches([(torch.zeros(3, 2), torch.zeros(3)), (torch.zeros(1, 2), torch.zeros(1))])
+        >>> [len(y) for X, y in batches], batches.num_examples
+        ([3, 1], 4)
+    """
+
+    def __init__(self, data_iter: Batches) -> None:
+        self.data_iter = data_iter
+        self.num_examples = 0
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        self.num_examples = 0
+        for X, y in self.data_iter:
+            self.num_examples += len(y)
+            yield X, y
+        check_not_empty(self.num_examples, self.data_iter)
+
+
 # --8<-- [start:train_epoch]
 def train_epoch(
     model: nn.Module, train_iter: Batches, loss_fn: LossFn, optimizer: torch.optim.Optimizer
 ) -> tuple[float, float]:
     """训练一轮（遍历一次训练集），返回 ``(平均损失, 训练准确率)``。
 
-    ``loss_fn`` 应返回小批量上的平均损失（``nn.CrossEntropyLoss()`` 的默认行为）；
-    ``optimizer`` 是 ``torch.optim`` 中的优化器，或其他有 ``zero_grad()`` 和 ``step()`` 方法的对象。
+    ``loss_fn`` 应返回小批量上的平均损失（``nn.CrossEntropyLoss()`` 的默认行为）。
+    ``optimizer`` 是 ``torch.optim`` 中的优化器（或其他有 ``zero_grad()`` 和 ``step()`` 方法的对象），
+    或者是从零实现的 ``updater(batch_size)``：它自己把梯度除以批量大小，
+    所以要对小批量上的损失之**和**求梯度。
     """
     device = device_of(model)
     model.train()
@@ -351,9 +456,14 @@ def train_epoch(
         outputs = model(X)  # 通常是 logits；从零实现的模型输出的是概率
         loss = loss_fn(outputs, y)
         check_train_step(loss, optimizer)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        if callable(optimizer):  # updater(batch_size)，如 sgd：梯度应是损失之和的梯度
+            model.zero_grad()
+            (loss * len(y)).backward()
+            optimizer(len(y))
+        else:  # 优化器的 step() 直接用 param.grad：梯度应是平均损失的梯度
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
         loss_sum += loss.item() * len(y)
         correct += count_correct(outputs.detach(), y)
         total += len(y)
@@ -381,7 +491,8 @@ def check_metric_names(metrics: dict[str, object]) -> None:
 class History:
     """训练函数逐轮记录的指标：每个指标一个列表，按名字访问，例如 ``history.train_loss``。
 
-    :func:`fit` 记录 ``train_loss``、``train_acc``、``test_acc`` 和 ``seconds``（每轮用时）；
+    :func:`fit` 记录 ``train_loss``、``train_acc``、``test_acc``、``seconds``（每轮用时）和
+    ``examples_per_second``（吞吐量，每秒训练的样本数）；
     早停一节的 ``fit_early_stopping`` 和训练流程一节的 ``train_with_checkpoint`` 记录验证集上的
     ``val_loss``、``val_acc`` 等，并把它们选中的一轮写进 ``best_epoch``。
 
@@ -441,26 +552,30 @@ def fit(
     train_iter: Batches,
     test_iter: Batches,
     loss_fn: LossFn,
-    optimizer: torch.optim.Optimizer,
+    optimizer: Updater,
     num_epochs: int,
     *,
     progress: bool = True,
 ) -> History:
     """训练 ``num_epochs`` 轮，每轮结束时在测试集上评估，返回逐轮的记录。
 
+    ``optimizer`` 与 :func:`train_epoch` 的相同。除了损失和准确率，还记录每轮的训练用时
+    ``seconds`` 和吞吐量 ``examples_per_second``（每秒训练的样本数）。
     ``progress=True`` 时在标准错误输出上显示进度条（tqdm），不影响打印的结果。
     """
     from tqdm.auto import tqdm
 
     require_positive_int(num_epochs, "num_epochs")
     history = History()
+    batches = CountingBatches(train_iter)  # 遍历时数出样本数，用来算吞吐量
     epochs = tqdm(range(num_epochs), desc="训练", unit="轮", disable=not progress, leave=False)
     for _ in epochs:
         start = time.perf_counter()
-        train_loss, train_acc = train_epoch(model, train_iter, loss_fn, optimizer)
+        train_loss, train_acc = train_epoch(model, batches, loss_fn, optimizer)
         seconds = time.perf_counter() - start
         test_acc = evaluate_accuracy(model, test_iter)
-        history.record(train_loss=train_loss, train_acc=train_acc, test_acc=test_acc, seconds=seconds)
+        history.record(train_loss=train_loss, train_acc=train_acc, test_acc=test_acc,
+                       seconds=seconds, examples_per_second=batches.num_examples / seconds)
         epochs.set_postfix(loss=f"{train_loss:.3f}", test_acc=f"{test_acc:.3f}")
     return history
 # --8<-- [end:fit]

@@ -1,5 +1,7 @@
 """lessons_src/linear_networks/softmax_regression.py 的测试；页面见 docs/linear-networks/softmax-regression.md。"""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -8,17 +10,22 @@ from hypothesis import strategies as st
 from torch import nn
 
 from lessons_src.linear_networks.image_classification_dataset import digits_loaders
+from lessons_src.linear_networks.linear_regression_scratch import sgd
 from lessons_src.linear_networks.softmax_regression import (
+    CountingBatches,
     History,
     SGDScratch,
     SoftmaxRegressionScratch,
     count_correct,
     cross_entropy,
+    cross_entropy_between,
     cross_entropy_from_logits,
     device_of,
+    entropy,
     evaluate_accuracy,
     evaluation_mode,
     fit,
+    kl_divergence,
     on_device,
     plot_history,
     softmax,
@@ -330,9 +337,12 @@ def test_fit_records_one_entry_per_epoch_on_digits():
         progress=False,
     )
     assert isinstance(history, History) and history.epochs == 3
-    assert list(history.metrics) == ["train_loss", "train_acc", "test_acc", "seconds"]
+    assert list(history.metrics) == ["train_loss", "train_acc", "test_acc", "seconds", "examples_per_second"]
     assert all(len(values) == 3 for values in (history.train_acc, history.test_acc, history.seconds))
     assert all(seconds > 0 for seconds in history.seconds)
+    num_train = len(train_iter.dataset)
+    for seconds, throughput in zip(history.seconds, history.examples_per_second):
+        assert throughput == pytest.approx(num_train / seconds)
     assert history.train_loss[0] > history.train_loss[-1]
     assert history.test_acc[-1] == evaluate_accuracy(net, test_iter) > 0.8
 
@@ -430,8 +440,11 @@ def test_train_epoch_bad_input():
     net = nn.Linear(2, 3)
     optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
     before = {name: value.clone() for name, value in net.state_dict().items()}
-    with pytest.raises(TypeError, match="参数 optimizer 应为优化器.*实际得到 str"):
+    expected = r"参数 optimizer 应为优化器.*或接收批量大小的函数 updater\(batch_size\).*实际得到 str"
+    with pytest.raises(TypeError, match=expected):
         train_epoch(net, toy_data(), nn.CrossEntropyLoss(), "sgd")
+    with pytest.raises(TypeError, match="实际得到 object"):
+        train_epoch(net, toy_data(), nn.CrossEntropyLoss(), object())
     with pytest.raises(ValueError, match="loss_fn 应返回标量.*\\.mean\\(\\)"):
         train_epoch(net, toy_data(), nn.CrossEntropyLoss(reduction="none"), optimizer)
     with pytest.raises(TypeError, match="loss_fn 的返回值 应为 torch.Tensor"):
@@ -459,3 +472,149 @@ def test_plot_history_bad_input():
         plot_history(History())
     with pytest.raises(ValueError, match=r"缺少指标 \['test_acc'\]"):
         plot_history(History(train_loss=[1.0], train_acc=[0.5], val_acc=[0.4]))
+
+
+# ----- entropy、cross_entropy_between、kl_divergence -----
+
+distributions = st.integers(2, 6).flatmap(
+    lambda q: st.lists(
+        st.lists(st.floats(0.0, 1.0, allow_nan=False), min_size=q, max_size=q).filter(lambda row: sum(row) > 1e-3),
+        min_size=2,
+        max_size=2,
+    )
+)
+
+
+def as_distributions(rows):
+    values = torch.tensor(rows, dtype=torch.float64)
+    return values / values.sum(dim=1, keepdim=True)
+
+
+def test_entropy_known_values_and_units():
+    p = torch.tensor([[0.5, 0.5], [1.0, 0.0], [0.25, 0.75]])
+    expected = torch.tensor([math.log(2), 0.0, -(0.25 * math.log(0.25) + 0.75 * math.log(0.75))])
+    assert torch.allclose(entropy(p), expected)
+    assert entropy(torch.full((10,), 0.1)).item() == pytest.approx(math.log(10), rel=1e-6)
+    assert (entropy(torch.full((8,), 1 / 8)) / math.log(2)).item() == pytest.approx(3.0, rel=1e-6)  # 3 比特
+    # Categorical 把概率截断在 [eps, 1 - eps]，所以 0 概率处差 1e-7 量级
+    assert torch.allclose(entropy(p), torch.distributions.Categorical(probs=p).entropy(), atol=1e-6)
+
+
+def test_cross_entropy_between_with_one_hot_p_is_the_cross_entropy_loss():
+    torch.manual_seed(0)
+    y_hat = torch.softmax(torch.randn(6, 4), dim=1)
+    y = torch.tensor([0, 3, 1, 2, 2, 0])
+    assert torch.allclose(cross_entropy_between(F.one_hot(y, 4).float(), y_hat), cross_entropy(y_hat, y))
+
+
+def test_cross_entropy_between_matches_f_cross_entropy_with_soft_targets():
+    torch.manual_seed(0)
+    logits = torch.randn(5, 7, dtype=torch.float64)
+    p = torch.softmax(torch.randn(5, 7, dtype=torch.float64), dim=1)
+    ours = cross_entropy_between(p, torch.softmax(logits, dim=1))
+    assert torch.allclose(ours, F.cross_entropy(logits, p, reduction="none"))
+    assert ours.mean().item() == pytest.approx(F.cross_entropy(logits, p).item())
+
+
+def test_kl_divergence_matches_f_kl_div_and_is_not_symmetric():
+    torch.manual_seed(0)
+    p = torch.softmax(torch.randn(4, 5, dtype=torch.float64), dim=1)
+    q = torch.softmax(torch.randn(4, 5, dtype=torch.float64), dim=1)
+    ours = kl_divergence(p, q)
+    assert torch.allclose(ours, F.kl_div(q.log(), p, reduction="none").sum(dim=1))
+    assert ours.mean().item() == pytest.approx(F.kl_div(q.log(), p, reduction="batchmean").item())
+    assert ours.sum().item() == pytest.approx(F.kl_div(q.log(), p, reduction="sum").item())
+    assert not torch.allclose(ours, kl_divergence(q, p))
+    assert torch.equal(kl_divergence(p, p), torch.zeros(4, dtype=torch.float64))
+
+
+def test_kl_divergence_is_infinite_where_q_misses_the_support_of_p():
+    p, q = torch.tensor([0.5, 0.5]), torch.tensor([1.0, 0.0])
+    assert torch.isinf(kl_divergence(p, q)) and torch.isinf(cross_entropy_between(p, q))
+    assert kl_divergence(q, p).item() == pytest.approx(math.log(2))  # q 为 0 的地方不计入
+
+
+@given(distributions)
+@settings(max_examples=60, deadline=None)
+def test_gibbs_inequality_and_the_decomposition(rows):
+    p, q = as_distributions(rows)
+    kl = kl_divergence(p, q)
+    assert kl >= -1e-12  # D_KL(p‖q) ≥ 0
+    assert torch.allclose(cross_entropy_between(p, q), entropy(p) + kl)
+    assert entropy(p) <= math.log(len(p)) + 1e-12  # 均匀分布的熵最大
+
+
+def test_information_theory_bad_input():
+    with pytest.raises(TypeError, match="参数 p 应为 torch.Tensor"):
+        entropy([0.5, 0.5])
+    with pytest.raises(TypeError, match="参数 p 应为浮点张量"):
+        entropy(torch.tensor([0, 1]))
+    with pytest.raises(ValueError, match="参数 p 应为 1 维或 2 维张量"):
+        entropy(torch.full((2, 2, 2), 0.5))
+    with pytest.raises(ValueError, match="元素应非负"):
+        entropy(torch.tensor([1.5, -0.5]))
+    with pytest.raises(ValueError, match="沿最后一维之和应为 1"):
+        entropy(torch.tensor([0.2, 0.2]))
+    with pytest.raises(ValueError, match="参数 q 应为概率分布"):
+        cross_entropy_between(torch.tensor([0.5, 0.5]), torch.tensor([2.0, 3.0]))
+    with pytest.raises(ValueError, match=r"形状应相同，实际为 \(2,\) 和 \(3,\)"):
+        kl_divergence(torch.tensor([0.5, 0.5]), torch.full((3,), 1 / 3))
+
+
+# ----- train_epoch 接受两种更新方式 -----
+
+
+def train_one_epoch_with(make_updater):
+    torch.manual_seed(0)
+    net = SoftmaxRegressionScratch(2, 3, sigma=1.0)
+    result = train_epoch(net, toy_data(), mean_cross_entropy, make_updater(net))
+    return net, result
+
+
+def test_train_epoch_gives_the_same_parameters_with_an_optimizer_or_a_scratch_updater():
+    updaters = {
+        "torch.optim.SGD": lambda net: torch.optim.SGD(net.parameters(), lr=0.1),
+        "SGDScratch": lambda net: SGDScratch([net.W, net.b], lr=0.1),
+        "sgd": lambda net: lambda batch_size: sgd([net.W, net.b], 0.1, batch_size),
+    }
+    (reference, reference_result), *others = [train_one_epoch_with(make) for make in updaters.values()]
+    for net, result in others:
+        assert torch.allclose(net.W, reference.W, atol=1e-6) and torch.allclose(net.b, reference.b, atol=1e-6)
+        assert result == pytest.approx(reference_result)
+    assert not torch.allclose(reference.W, train_one_epoch_with(lambda net: lambda batch_size: None)[0].W)
+
+
+def test_train_epoch_with_a_scratch_updater_ignores_stale_gradients():
+    def stale_then_sgd(net):
+        (net.W.sum() * 100).backward()  # 留下一个与训练无关的梯度
+        return lambda batch_size: sgd([net.W, net.b], 0.1, batch_size)
+
+    fresh, _ = train_one_epoch_with(lambda net: lambda batch_size: sgd([net.W, net.b], 0.1, batch_size))
+    stale, _ = train_one_epoch_with(stale_then_sgd)
+    assert torch.allclose(fresh.W, stale.W, atol=1e-6)
+
+
+def test_train_epoch_passes_the_actual_batch_sizes_to_the_updater():
+    sizes = []
+    net = nn.Linear(2, 3)
+    train_epoch(net, toy_data(n=50), nn.CrossEntropyLoss(), sizes.append)
+    assert sizes == [16, 16, 16, 2]
+
+
+# ----- CountingBatches -----
+
+
+def test_counting_batches_counts_each_pass_and_keeps_the_batches():
+    data = toy_data(n=50)
+    batches = CountingBatches(data)
+    for _ in range(2):
+        assert [len(y) for _, y in batches] == [16, 16, 16, 2]
+        assert batches.num_examples == 50
+
+
+def test_counting_batches_reports_an_empty_data_set_by_its_own_type():
+    with pytest.raises(ValueError, match="遍历 list 没有得到任何小批量"):
+        list(CountingBatches([]))
+    net = nn.Linear(2, 3)
+    with pytest.raises(ValueError, match="遍历 list 没有得到任何小批量"):
+        fit(net, [], toy_data(), nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), 1, progress=False)
