@@ -1,4 +1,4 @@
-"""概率：贝叶斯定理、期望与方差，以及掷骰子的抽样实验。
+"""概率：贝叶斯定理、二维正态分布的密度（连续边缘化）、期望与方差，以及掷骰子的抽样实验。
 
 对应页面 ``docs/preliminaries/probability.md``。
 """
@@ -8,10 +8,17 @@ from __future__ import annotations
 import torch
 from matplotlib.figure import Figure
 
-from lessons_src.checks import require_int, require_positive_int, require_tensor
+from lessons_src.checks import (
+    require_int,
+    require_positive,
+    require_positive_int,
+    require_real,
+    require_tensor,
+)
 
 __all__ = [
     "bayes_posterior",
+    "bivariate_normal_pdf",
     "expectation",
     "plot_running_frequencies",
     "roll_die",
@@ -63,6 +70,56 @@ def bayes_posterior(prior: torch.Tensor, likelihood: torch.Tensor) -> torch.Tens
     evidence = joint.sum()  # P(E)，边缘化
     return joint / evidence
 # --8<-- [end:bayes_posterior]
+
+
+def check_bivariate_normal_pdf_args(
+    x: object, y: object, sigma_x: object, sigma_y: object, rho: object
+) -> None:
+    """检查 :func:`bivariate_normal_pdf` 的参数：x、y 是能互相广播的浮点张量，两个标准差为正，
+    相关系数在 (-1, 1) 内（等于 ±1 时协方差矩阵奇异，没有密度）。"""
+    require_tensor(x, "x", floating=True)
+    require_tensor(y, "y", floating=True)
+    try:
+        torch.broadcast_shapes(x.shape, y.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"参数 x 和 y 的形状应能互相广播，实际为 {tuple(x.shape)} 和 {tuple(y.shape)}"
+        ) from None
+    require_positive(sigma_x, "sigma_x", what="x 的标准差")
+    require_positive(sigma_y, "sigma_y", what="y 的标准差")
+    require_real(rho, "rho", within="(-1, 1)", what="相关系数")
+
+
+# --8<-- [start:bivariate_normal_pdf]
+def bivariate_normal_pdf(
+    x: torch.Tensor, y: torch.Tensor, sigma_x: float, sigma_y: float, rho: float
+) -> torch.Tensor:
+    """均值为 0 的二维正态分布在点 (x, y) 处的概率密度 p(x, y)。
+
+    两个分量的标准差是 ``sigma_x``、``sigma_y``，相关系数是 ``rho``。
+    ``x`` 和 ``y`` 按广播规则配对，例如 ``x[:, None]`` 与 ``y[None, :]`` 得到整个网格上的密度。
+
+    Args:
+        x: 第一个分量的取值（浮点张量）。
+        y: 第二个分量的取值，形状要能与 ``x`` 广播。
+        sigma_x: x 的标准差，正数。
+        sigma_y: y 的标准差，正数。
+        rho: 相关系数，在 (-1, 1) 内。
+
+    Returns:
+        广播后形状的密度值。
+
+    Examples:
+        >>> p = bivariate_normal_pdf(torch.tensor(0.0), torch.tensor(0.0), 1.0, 1.0, 0.0)
+        >>> round(p.item(), 4)  # 1 / (2π)
+        0.1592
+    """
+    check_bivariate_normal_pdf_args(x, y, sigma_x, sigma_y, rho)
+    u, v = x / sigma_x, y / sigma_y  # 标准化
+    q = (u**2 - 2 * rho * u * v + v**2) / (1 - rho**2)  # 二次型
+    norm = 2 * torch.pi * sigma_x * sigma_y * (1 - rho**2) ** 0.5
+    return torch.exp(-q / 2) / norm
+# --8<-- [end:bivariate_normal_pdf]
 
 
 def check_expectation_args(values: object, probs: object) -> None:

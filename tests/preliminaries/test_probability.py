@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from lessons_src.preliminaries.probability import (
     bayes_posterior,
+    bivariate_normal_pdf,
     expectation,
     plot_running_frequencies,
     roll_die,
@@ -179,3 +180,55 @@ def test_bad_plot_input():
         plot_running_frequencies(torch.ones(5))
     with pytest.raises(TypeError, match="浮点张量"):
         plot_running_frequencies(torch.ones(5, 6, dtype=torch.int64))
+
+
+# ----- 二维正态分布的密度与连续边缘化 -----
+
+
+@settings(deadline=None, max_examples=30)
+@given(
+    st.floats(min_value=0.3, max_value=3.0),
+    st.floats(min_value=0.3, max_value=3.0),
+    st.floats(min_value=-0.95, max_value=0.95),
+)
+def test_bivariate_normal_pdf_matches_multivariate_normal(sigma_x, sigma_y, rho):
+    from torch.distributions import MultivariateNormal
+
+    x = torch.linspace(-3, 3, 7, dtype=F64)
+    y = torch.linspace(-2, 2, 5, dtype=F64)
+    ours = bivariate_normal_pdf(x[:, None], y[None, :], sigma_x, sigma_y, rho)
+    cov = torch.tensor(
+        [[sigma_x**2, rho * sigma_x * sigma_y], [rho * sigma_x * sigma_y, sigma_y**2]], dtype=F64
+    )
+    grid = torch.stack(torch.meshgrid(x, y, indexing="ij"), dim=-1)
+    expected = MultivariateNormal(torch.zeros(2, dtype=F64), cov).log_prob(grid).exp()
+    assert ours.shape == (7, 5)
+    assert torch.allclose(ours, expected, rtol=1e-10, atol=1e-14)
+
+
+def test_marginal_by_trapezoid_is_the_one_dimensional_normal():
+    from torch.distributions import Normal
+
+    sigma_x, sigma_y, rho = 0.7, 2.0, -0.8
+    xs = torch.linspace(-4, 4, 41, dtype=F64)
+    ys = torch.linspace(-16, 16, 1601, dtype=F64)
+    marginal = torch.trapezoid(bivariate_normal_pdf(xs[:, None], ys, sigma_x, sigma_y, rho), ys, dim=1)
+    zero = torch.tensor(0.0, dtype=F64)
+    assert torch.allclose(marginal, Normal(zero, zero + sigma_x).log_prob(xs).exp(), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((torch.tensor([0, 1]), torch.zeros(2), 1.0, 1.0, 0.0), TypeError, "参数 x 应为浮点张量"),
+        (([0.0], torch.zeros(2), 1.0, 1.0, 0.0), TypeError, "参数 x 应为 torch.Tensor"),
+        ((torch.zeros(2), torch.zeros(3), 1.0, 1.0, 0.0), ValueError, r"能互相广播.*\(2,\) 和 \(3,\)"),
+        ((torch.zeros(2), torch.zeros(2), 0.0, 1.0, 0.0), ValueError, "sigma_x（x 的标准差）"),
+        ((torch.zeros(2), torch.zeros(2), 1.0, -1.0, 0.0), ValueError, "sigma_y（y 的标准差）"),
+        ((torch.zeros(2), torch.zeros(2), 1.0, 1.0, 1.0), ValueError, r"rho（相关系数）应在 \(-1, 1\) 内"),
+        ((torch.zeros(2), torch.zeros(2), 1.0, 1.0, "0.5"), TypeError, "rho（相关系数）应为实数"),
+    ],
+)
+def test_bivariate_normal_pdf_rejects_bad_input(args, error, message):
+    with pytest.raises(error, match=message):
+        bivariate_normal_pdf(*args)
