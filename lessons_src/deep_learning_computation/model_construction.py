@@ -1,4 +1,5 @@
-"""层和块：自定义块 MLP、手写的顺序块 MySequential、在前向传播中执行任意代码的 FixedHiddenMLP、嵌套块 NestMLP。
+"""层和块：自定义块 MLP、手写的顺序块 MySequential、在前向传播中执行任意代码的 FixedHiddenMLP、嵌套块 NestMLP，
+以及登记顺序与前向传播顺序不同的 OutOfOrderMLP。
 
 对应页面 ``docs/deep-learning-computation/model-construction.md``。页面展示的方法最多一行参数检查，
 写在各个类上方的 ``check_<类名>_…_args`` 里；``forward`` 第一步就是 ``nn.Linear`` 的块不再检查输入，
@@ -18,6 +19,7 @@ __all__ = [
     "FixedHiddenMLP",
     "MySequential",
     "NestMLP",
+    "OutOfOrderMLP",
     "require_features",
 ]
 
@@ -169,3 +171,34 @@ class NestMLP(nn.Module):
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.linear(self.net(X))
 # --8<-- [end:NestMLP]
+
+
+# --8<-- [start:OutOfOrderMLP]
+class OutOfOrderMLP(nn.Module):
+    """与 :class:`MLP` 计算相同，只是 ``__init__`` 先给 ``out``、后给 ``hidden`` 赋值。
+
+    子模块按赋值的先后登记，所以 ``print``、``named_children()``、``state_dict()`` 都先列出 ``out``；
+    ``forward`` 却先用 ``hidden``。
+
+    Args:
+        num_inputs: 输入特征数。
+        num_hiddens: 隐藏单元数。
+        num_outputs: 输出数。
+
+    Examples:
+        >>> net = OutOfOrderMLP()
+        >>> [name for name, _ in net.named_children()]
+        ['out', 'hidden']
+        >>> net(torch.rand(2, 20)).shape
+        torch.Size([2, 10])
+    """
+
+    def __init__(self, num_inputs: int = 20, num_hiddens: int = 256, num_outputs: int = 10) -> None:
+        super().__init__()
+        check_mlp_args(num_inputs, num_hiddens, num_outputs)
+        self.out = nn.Linear(num_hiddens, num_outputs)  # 先登记 out
+        self.hidden = nn.Linear(num_inputs, num_hiddens)  # 后登记 hidden
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.out(F.relu(self.hidden(X)))  # 先用 hidden，再用 out
+# --8<-- [end:OutOfOrderMLP]

@@ -14,6 +14,7 @@ from lessons_src.deep_learning_computation.model_construction import (
     FixedHiddenMLP,
     MySequential,
     NestMLP,
+    OutOfOrderMLP,
     require_features,
 )
 
@@ -182,3 +183,33 @@ def test_check_functions_accept_good_values():
 def test_check_functions_reject_bad_values(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+# ----- 登记顺序与前向传播顺序 -----
+
+
+def test_out_of_order_mlp_registers_in_assignment_order():
+    net = OutOfOrderMLP()
+    assert list(net._modules) == ["out", "hidden"]
+    assert [name for name, _ in net.named_children()] == ["out", "hidden"]
+    assert list(net.state_dict()) == ["out.weight", "out.bias", "hidden.weight", "hidden.bias"]
+    assert [p.shape for p in net.parameters()][0] == (10, 256)
+
+
+def test_out_of_order_mlp_computes_the_same_as_mlp():
+    torch.manual_seed(0)
+    net, reference = OutOfOrderMLP(), MLP()
+    reference.load_state_dict(net.state_dict())  # 按名字对应，与顺序无关
+    X = torch.rand(5, 20)
+    assert torch.equal(net(X), reference(X))
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        nn.Sequential(*net.children())(X)  # children() 的顺序是登记顺序：先 out
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [((0,), ValueError, "num_inputs 应为正整数"), ((20, 256, 1.5), TypeError, "num_outputs 应为正整数")],
+)
+def test_out_of_order_mlp_bad_sizes(args, error, message):
+    with pytest.raises(error, match=message):
+        OutOfOrderMLP(*args)
