@@ -193,7 +193,7 @@ def test_out_of_order_mlp_registers_in_assignment_order():
     assert list(net._modules) == ["out", "hidden"]
     assert [name for name, _ in net.named_children()] == ["out", "hidden"]
     assert list(net.state_dict()) == ["out.weight", "out.bias", "hidden.weight", "hidden.bias"]
-    assert [p.shape for p in net.parameters()][0] == (10, 256)
+    assert next(iter(net.parameters())).shape == (10, 256)
 
 
 def test_out_of_order_mlp_computes_the_same_as_mlp():
