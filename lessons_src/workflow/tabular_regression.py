@@ -162,9 +162,9 @@ def standardize_columns(X: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) 
 
 def check_predictions(y_hat: object, y: object) -> None:
     """检查指标函数的参数：形状相同的一维浮点张量，至少一个元素。"""
-    require_tensor(y_hat, "y_hat", floating=True, ndim=1)
-    require_tensor(y, "y", floating=True, ndim=1)
-    if y_hat.shape != y.shape or len(y) == 0:
+    require_tensor(y_hat, "y_hat", floating=True)
+    require_tensor(y, "y", floating=True)
+    if y_hat.dim() != 1 or y_hat.shape != y.shape or len(y) == 0:
         raise ValueError(
             f"y_hat 和 y 应为形状相同的非空一维张量，实际为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}；"
             "模型输出 (n, 1) 时先用 .squeeze(1) 变成 (n,)"
