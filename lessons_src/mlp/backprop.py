@@ -12,17 +12,19 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
-from lessons_src.checks import require_callable, require_positive_int, require_tensor
+from lessons_src.checks import require_callable, require_positive_int, require_real, require_tensor
 
 __all__ = [
     "PARAM_NAMES",
     "backward",
+    "backward_regularized",
     "binary_cross_entropy",
     "check_columns",
     "check_params",
     "forward",
     "init_params",
     "make_xor_data",
+    "regularization_term",
     "saved_tensor_bytes",
     "to_sequential",
 ]
@@ -215,6 +217,67 @@ def backward(
     db1 = dZ1.sum(dim=1, keepdim=True) / m              # (n_h, 1)
     return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
 # --8<-- [end:backward]
+
+
+def check_regularized_args(params: object, lambd: object) -> float:
+    """检查 :func:`regularization_term` 的参数：两层网络的参数字典和非负的 ``lambd``；返回 ``float(lambd)``。"""
+    check_params(params)
+    return require_real(lambd, "lambd", minimum=0.0, what="正则化常数")
+
+
+def check_backward_regularized_args(
+    X: object, Y: object, params: object, lambd: object
+) -> float:
+    """检查 :func:`backward_regularized` 的参数：``X``、``Y``、``params`` 同 :func:`backward`，
+    ``lambd`` 是非负实数；返回 ``float(lambd)``。"""
+    check_backward_args(X, Y, params)
+    return require_real(lambd, "lambd", minimum=0.0, what="正则化常数")
+
+
+# --8<-- [start:regularization_term]
+def regularization_term(params: dict[str, torch.Tensor], lambd: float) -> torch.Tensor:
+    """L2 正则项 s = (λ/2)(‖W1‖² + ‖W2‖²)，‖·‖ 是 Frobenius 范数；偏置不受惩罚。
+
+    Examples:
+        >>> params = {"W1": torch.ones(2, 3), "b1": torch.ones(2, 1),
+        ...           "W2": torch.ones(1, 2), "b2": torch.ones(1, 1)}
+        >>> regularization_term(params, 0.1)  # 0.05 * (6 + 2)
+        tensor(0.4000)
+    """
+    lambd = check_regularized_args(params, lambd)
+    return lambd / 2 * ((params["W1"] ** 2).sum() + (params["W2"] ** 2).sum())
+# --8<-- [end:regularization_term]
+
+
+# --8<-- [start:backward_regularized]
+def backward_regularized(
+    X: torch.Tensor,
+    Y: torch.Tensor,
+    params: dict[str, torch.Tensor],
+    cache: dict[str, torch.Tensor],
+    lambd: float,
+) -> dict[str, torch.Tensor]:
+    """目标 J = L + s 的梯度：在 :func:`backward` 给出的 ∂L/∂W 上加 ∂s/∂W = λW。
+
+    Returns:
+        与 ``params`` 同键的梯度字典；偏置的梯度与 :func:`backward` 相同。
+
+    Examples:
+        >>> params = init_params(3, 4)
+        >>> X, Y = torch.ones(3, 2, dtype=torch.float64), torch.ones(1, 2, dtype=torch.float64)
+        >>> cache = forward(X, params)[1]
+        >>> grads, plain = backward_regularized(X, Y, params, cache, 0.1), backward(X, Y, params, cache)
+        >>> torch.allclose(grads["W1"] - plain["W1"], 0.1 * params["W1"])
+        True
+        >>> torch.equal(grads["b1"], plain["b1"])
+        True
+    """
+    lambd = check_backward_regularized_args(X, Y, params, lambd)
+    grads = backward(X, Y, params, cache)               # 经过 L 的那条路：∂L/∂θ
+    for name in ("W1", "W2"):                           # 经过 s 的那条路：∂s/∂W = λW
+        grads[name] = grads[name] + lambd * params[name]
+    return grads
+# --8<-- [end:backward_regularized]
 
 
 def make_xor_data(m: int, *, seed: int = 0, dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, torch.Tensor]:

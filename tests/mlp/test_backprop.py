@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 from lessons_src.mlp.backprop import (
     PARAM_NAMES,
     backward,
+    backward_regularized,
     binary_cross_entropy,
     check_columns,
     check_params,
     forward,
     init_params,
     make_xor_data,
+    regularization_term,
     saved_tensor_bytes,
     to_sequential,
 )
@@ -208,3 +210,44 @@ def test_other_bad_arguments():
         saved_tensor_bytes(torch.zeros(3))
     with pytest.raises(TypeError, match="应为字典"):
         to_sequential(None)
+
+
+def test_regularization_term_is_half_lambda_times_squared_weight_norms():
+    params = init_params(3, 4, seed=2)
+    expected = 0.3 / 2 * (params["W1"].pow(2).sum() + params["W2"].pow(2).sum())
+    assert torch.allclose(regularization_term(params, 0.3), expected)
+    assert regularization_term(params, 0).item() == 0.0
+    with_bias = dict(params, b1=params["b1"] + 5.0)  # 偏置不受惩罚
+    assert torch.equal(regularization_term(with_bias, 0.3), regularization_term(params, 0.3))
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 6), st.floats(0.0, 2.0), st.integers(0, 10_000))
+def test_backward_regularized_matches_autograd_of_loss_plus_penalty(n_x, n_h, m, lambd, seed):
+    X, Y, params = random_problem(n_x, n_h, 1, m, seed)
+    grads = backward_regularized(X, Y, params, forward(X, params)[1], lambd)
+    leaves = {name: value.clone().requires_grad_(True) for name, value in params.items()}
+    J = binary_cross_entropy(forward(X, leaves)[0], Y) + regularization_term(leaves, lambd)
+    J.backward()
+    for name in PARAM_NAMES:
+        assert (grads[name] - leaves[name].grad).abs().max().item() < 1e-10, name
+
+
+def test_backward_regularized_with_zero_lambda_is_backward():
+    X, Y, params = random_problem(2, 3, 1, 5, seed=4)
+    cache = forward(X, params)[1]
+    plain, regularized = backward(X, Y, params, cache), backward_regularized(X, Y, params, cache, 0.0)
+    assert all(torch.equal(plain[name], regularized[name]) for name in PARAM_NAMES)
+
+
+def test_bad_regularization_arguments():
+    X, Y, params = random_problem(2, 3, 1, 5, seed=0)
+    cache = forward(X, params)[1]
+    with pytest.raises(ValueError, match="lambd（正则化常数）应不小于 0.0"):
+        regularization_term(params, -0.1)
+    with pytest.raises(TypeError, match="lambd（正则化常数）应为实数"):
+        backward_regularized(X, Y, params, cache, "0.1")
+    with pytest.raises(ValueError, match="lambd（正则化常数）应不小于 0.0"):
+        backward_regularized(X, Y, params, cache, -1)
+    with pytest.raises(TypeError, match="应为字典"):
+        regularization_term(None, 0.1)
