@@ -1,4 +1,5 @@
-"""自定义层：不带参数的 CenteredLayer，带参数的 MyLinear，以及用 ParameterList / ParameterDict 管理参数的层。
+"""自定义层：不带参数的 CenteredLayer，带参数的 MyLinear，用 ParameterList / ParameterDict 管理参数的层，
+以及把扁平输入变回图片形状的 Reshape。
 
 对应页面 ``docs/deep-learning-computation/custom-layer.md``。检查写在各个类上方的 ``check_<类名>_…_args`` 里
 （输入的特征数用 :func:`~lessons_src.deep_learning_computation.model_construction.require_features`），
@@ -7,13 +8,15 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from lessons_src.checks import require_instance, require_positive_int, require_tensor
 from lessons_src.deep_learning_computation.model_construction import require_features
 
-__all__ = ["CenteredLayer", "MyDictDense", "MyLinear", "MyListDense"]
+__all__ = ["CenteredLayer", "MyDictDense", "MyLinear", "MyListDense", "Reshape"]
 
 
 def check_centered_layer_forward_args(X: object) -> None:
@@ -133,3 +136,52 @@ class MyDictDense(nn.Module):
         check_my_dict_dense_forward_args(x, choice, self.params)
         return x @ self.params[choice]
 # --8<-- [end:MyDictDense]
+
+
+def check_reshape_args(shape: object) -> None:
+    """检查 :class:`Reshape` 的目标形状：至少一个轴，每个轴的长度都是正整数。"""
+    if not isinstance(shape, tuple) or len(shape) == 0:
+        raise ValueError("Reshape 没有给出每个样本的目标形状：至少需要一个轴的长度，例如 Reshape(1, 8, 8)")
+    for size in shape:
+        require_positive_int(size, "shape", what="每个轴的长度")
+
+
+def check_reshape_forward_args(X: object, shape: tuple[int, ...]) -> None:
+    """检查 :meth:`Reshape.forward` 的输入：带批量轴的张量，每个样本的元素个数等于目标形状的元素个数。"""
+    require_tensor(X, "X")
+    if X.dim() == 0:
+        raise ValueError("参数 X 应带有批量轴（轴 0），实际得到零维张量；例如形状 (批量大小, 64)")
+    per_sample, needed = math.prod(X.shape[1:]), math.prod(shape)
+    if per_sample != needed:
+        raise ValueError(
+            f"参数 X 的形状是 {tuple(X.shape)}，每个样本有 {per_sample} 个元素，"
+            f"无法变成形状 {shape}（需要 {needed} 个元素）"
+        )
+
+
+# --8<-- [start:Reshape]
+class Reshape(nn.Module):
+    """把每个样本变成给定的形状，批量轴（轴 0）不变：``(n, ...)`` → ``(n, *shape)``。
+
+    Args:
+        *shape: 每个样本的目标形状，例如 ``Reshape(1, 8, 8)`` 把 64 维向量变成 1 × 8 × 8 的单通道图片。
+
+    Examples:
+        >>> Reshape(1, 8, 8)(torch.zeros(5, 64)).shape
+        torch.Size([5, 1, 8, 8])
+        >>> Reshape(1, 8, 8)
+        Reshape(shape=(1, 8, 8))
+    """
+
+    def __init__(self, *shape: int) -> None:
+        super().__init__()
+        check_reshape_args(shape)
+        self.shape = shape
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        check_reshape_forward_args(X, self.shape)
+        return X.reshape(X.shape[0], *self.shape)  # 批量轴的长度照搬输入
+
+    def extra_repr(self) -> str:  # print 时括号里显示的内容
+        return f"shape={self.shape}"
+# --8<-- [end:Reshape]

@@ -14,6 +14,7 @@ from lessons_src.deep_learning_computation.custom_layer import (
     MyDictDense,
     MyLinear,
     MyListDense,
+    Reshape,
 )
 
 
@@ -131,3 +132,53 @@ def test_dense_layers_bad_arguments():
         MyDictDense()(torch.rand(2, 4), "linear4")
     with pytest.raises(TypeError, match="参数 choice 应为 str（参数的名字），实际得到 int"):
         MyDictDense()(torch.rand(2, 4), 1)
+
+
+# ----- Reshape：让模型接受扁平的输入 -----
+
+
+def test_reshape_keeps_the_batch_axis_and_matches_unflatten():
+    X = torch.randn(5, 64)
+    out = Reshape(1, 8, 8)(X)
+    assert out.shape == (5, 1, 8, 8)
+    assert torch.equal(out, nn.Unflatten(1, (1, 8, 8))(X))
+    assert torch.equal(nn.Flatten()(out), X)
+    assert Reshape(4, 16)(torch.randn(3, 8, 8)).shape == (3, 4, 16)  # 任意形状的样本都可以
+    assert Reshape(64)(torch.randn(0, 1, 8, 8)).shape == (0, 64)  # 空批量也可以
+    assert list(Reshape(1, 8, 8).parameters()) == []
+    assert repr(Reshape(1, 8, 8)) == "Reshape(shape=(1, 8, 8))"
+
+
+def test_reshape_lets_a_conv_net_take_flat_input_and_is_differentiable():
+    torch.manual_seed(0)
+    net = nn.Sequential(Reshape(1, 8, 8), nn.Conv2d(1, 2, 3), nn.Flatten(), nn.Linear(2 * 6 * 6, 3))
+    X = torch.randn(4, 64, requires_grad=True)
+    net(X).sum().backward()
+    assert X.grad.shape == (4, 64)
+
+
+@pytest.mark.parametrize(
+    ("shape", "error", "message"),
+    [
+        ((), ValueError, "没有给出每个样本的目标形状"),
+        ((1, 0, 8), ValueError, r"参数 shape（每个轴的长度）应为正整数，实际得到 0"),
+        ((1, 8.0, 8), TypeError, r"参数 shape（每个轴的长度）应为正整数，实际得到 float"),
+        (((1, 8, 8),), TypeError, "参数 shape（每个轴的长度）应为正整数"),
+    ],
+)
+def test_reshape_rejects_bad_shapes(shape, error, message):
+    with pytest.raises(error, match=message):
+        Reshape(*shape)
+
+
+@pytest.mark.parametrize(
+    ("X", "error", "message"),
+    [
+        (torch.zeros(3, 63), ValueError, r"形状是 \(3, 63\)，每个样本有 63 个元素.*需要 64 个元素"),
+        (torch.tensor(1.0), ValueError, "应带有批量轴"),
+        ([[0.0] * 64], TypeError, "参数 X 应为 torch.Tensor"),
+    ],
+)
+def test_reshape_rejects_bad_input(X, error, message):
+    with pytest.raises(error, match=message):
+        Reshape(1, 8, 8)(X)
