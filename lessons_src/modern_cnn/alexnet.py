@@ -11,9 +11,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lessons_src.checks import require_int, require_module, require_positive_int, require_real, require_tensor
+from lessons_src.checks import (
+    require_choice,
+    require_int,
+    require_module,
+    require_positive_int,
+    require_real,
+    require_tensor,
+)
 
-__all__ = ["InputShape", "alexnet", "multiply_adds"]
+__all__ = ["WIDTH_RATIOS", "InputShape", "alexnet", "init_kaiming", "multiply_adds"]
 
 
 def check_input_shape_init_args(model: object, channels: object, min_size: object, max_size: object) -> None:
@@ -72,15 +79,23 @@ class InputShape:
 # --8<-- [end:InputShape]
 
 
-def check_alexnet_args(in_channels: object, num_classes: object, dropout: object) -> None:
-    """检查 :func:`alexnet` 的参数：通道数和类别数是正整数，暂退概率在 [0, 1) 内。"""
+WIDTH_RATIOS = (1, 2, 4, 8, 16, 32)
+""":func:`alexnet` 和 NiN 的 ``ratio`` 可取的值：它们都能整除 96、256、384 和 4096。"""
+
+
+def check_alexnet_args(in_channels: object, num_classes: object, dropout: object, ratio: object) -> None:
+    """检查 :func:`alexnet` 的参数：通道数和类别数是正整数，暂退概率在 [0, 1) 内，
+    ``ratio`` 是 :data:`WIDTH_RATIOS` 之一。"""
     require_positive_int(in_channels, "in_channels")
     require_positive_int(num_classes, "num_classes")
     require_real(dropout, "dropout", within="[0, 1)", what="暂退概率")
+    require_choice(ratio, "ratio", WIDTH_RATIOS)
 
 
 # --8<-- [start:alexnet]
-def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5) -> nn.Sequential:
+def alexnet(
+    in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5, ratio: int = 1
+) -> nn.Sequential:
     """AlexNet：5 个卷积层和 3 个全连接层，激活函数是 ReLU，前两个全连接层后接暂退法。
 
     按 224×224 的输入设计：三次 3×3、步幅 2 的最大汇聚层之后特征图是 256×5×5，
@@ -91,35 +106,62 @@ def alexnet(in_channels: int = 1, num_classes: int = 10, *, dropout: float = 0.5
         in_channels: 输入通道数（灰度图为 1，彩色图为 3）。
         num_classes: 类别数，即最后一层的输出个数。
         dropout: 全连接层后暂退法的概率，在 [0, 1) 内。
+        ratio: 各层的通道数和全连接隐藏层的宽度都除以 ``ratio``（1、2、4、8、16 或 32），
+            得到一个更窄的网络；层数、窗口和步幅不变。
 
     Examples:
         >>> net = alexnet()
         >>> net(torch.zeros(1, 1, 224, 224)).shape
         torch.Size([1, 10])
+        >>> alexnet(ratio=16)[0]
+        Conv2d(1, 6, kernel_size=(11, 11), stride=(4, 4), padding=(1, 1))
     """
-    check_alexnet_args(in_channels, num_classes, dropout)
+    check_alexnet_args(in_channels, num_classes, dropout, ratio)
+    c1, c2, c3, hidden = 96 // ratio, 256 // ratio, 384 // ratio, 4096 // ratio
     net = nn.Sequential(
         # 大窗口（11×11）、大步幅（4）：一开始就把 224×224 缩小到 54×54
-        nn.Conv2d(in_channels, 96, kernel_size=11, stride=4, padding=1), nn.ReLU(),
+        nn.Conv2d(in_channels, c1, kernel_size=11, stride=4, padding=1), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
-        # 5×5 窗口，填充 2 保持高宽不变，通道数增加到 256
-        nn.Conv2d(96, 256, kernel_size=5, padding=2), nn.ReLU(),
+        # 5×5 窗口，填充 2 保持高宽不变，通道数增加到 c2（原始网络是 256）
+        nn.Conv2d(c1, c2, kernel_size=5, padding=2), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
         # 三个连续的 3×3 卷积层，中间不做汇聚
-        nn.Conv2d(256, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 384, kernel_size=3, padding=1), nn.ReLU(),
-        nn.Conv2d(384, 256, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(c2, c3, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(c3, c3, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(c3, c2, kernel_size=3, padding=1), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2),
         nn.Flatten(),
-        # 两个 4096 维的全连接隐藏层，各接一个暂退层
-        nn.Linear(256 * 5 * 5, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, 4096), nn.ReLU(), nn.Dropout(dropout),
-        nn.Linear(4096, num_classes),
+        # 两个全连接隐藏层（原始网络各 4096 维），各接一个暂退层
+        nn.Linear(c2 * 5 * 5, hidden), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(hidden, hidden), nn.ReLU(), nn.Dropout(dropout),
+        nn.Linear(hidden, num_classes),
     )
-    # 入口处检查输入形状：边长 193 到 224 的输入最后都是 5×5，与第一个全连接层的 6400 个输入对得上
+    # 入口处检查输入形状：边长 193 到 224 的输入最后都是 5×5，与第一个全连接层的输入个数对得上
     net.register_forward_pre_hook(InputShape("alexnet", in_channels, min_size=193, max_size=224))
     return net
 # --8<-- [end:alexnet]
+
+
+# --8<-- [start:init_kaiming]
+def init_kaiming(module: nn.Module) -> None:
+    """He 初始化（Kaiming 初始化）：卷积层和全连接层的权重取自均值 0、方差 ``2 / fan_in`` 的正态分布，偏置置 0。
+
+    ReLU 把激活值的二阶矩减半，方差取 ``2 / fan_in`` 正好补回来（见“数值稳定性与模型初始化”一节），
+    所以它适合没有批量规范化的深层 ReLU 网络。用 ``net.apply(init_kaiming)`` 作用到每一层；
+    其他模块（ReLU、汇聚层、批量规范化层……）保持不变。
+
+    Examples:
+        >>> layer = nn.Linear(1000, 500)
+        >>> init_kaiming(layer)
+        >>> round(layer.weight.var().item() * 1000, 1), bool((layer.bias == 0).all())
+        (2.0, True)
+    """
+    require_module(module, "module")
+    if isinstance(module, nn.Conv2d | nn.Linear):
+        nn.init.kaiming_normal_(module.weight, nonlinearity="relu")
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+# --8<-- [end:init_kaiming]
 
 
 def check_multiply_adds_args(net: object, input_shape: object) -> None:

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lessons_src.checks import require_positive_int
+from lessons_src.checks import require_choice, require_positive_int
 from lessons_src.modern_cnn.alexnet import InputShape
 
 __all__ = ["Inception", "googlenet"]
@@ -86,56 +86,70 @@ class Inception(nn.Module):
 # --8<-- [end:Inception]
 
 
-def check_googlenet_args(in_channels: object, num_classes: object) -> None:
-    """检查 :func:`googlenet` 的参数：通道数和类别数是正整数。"""
+def check_googlenet_args(in_channels: object, num_classes: object, ratio: object) -> None:
+    """检查 :func:`googlenet` 的参数：通道数和类别数是正整数，``ratio`` 是 1、2、4 或 8
+    （它们都能整除网络中的每个通道数，各路径的通道数之和才与下一个块的输入对得上）。"""
     require_positive_int(in_channels, "in_channels")
     require_positive_int(num_classes, "num_classes")
+    require_choice(ratio, "ratio", (1, 2, 4, 8))
 
 
 # --8<-- [start:googlenet]
-def googlenet(in_channels: int = 1, num_classes: int = 10) -> nn.Sequential:
+def googlenet(in_channels: int = 1, num_classes: int = 10, *, ratio: int = 1) -> nn.Sequential:
     """GoogLeNet：五个阶段 b1–b5 加一个全连接输出层，共 9 个 Inception 块。
 
     b1、b2 是普通的卷积层和最大汇聚层；b3、b4、b5 分别含 2、5、2 个 Inception 块；
     b5 以全局平均汇聚层结束，输出 1024 维的特征。b1–b4 各以一个步幅 2 的汇聚层结束，
     b1 的卷积层步幅也是 2，所以高和宽共缩小 32 倍：96×96 的输入到 b5 时是 3×3。
     因为最后是全局平均汇聚，任意边长的输入都可以运行（入口的钩子只检查四维和通道数）。
+    ``ratio``（1、2、4 或 8）把每个通道数都除以它，得到一个更窄的网络。
 
     Examples:
         >>> net = googlenet()
         >>> net(torch.zeros(1, 1, 96, 96)).shape
         torch.Size([1, 10])
+        >>> googlenet(ratio=8)[-1]
+        Linear(in_features=128, out_features=10, bias=True)
     """
-    check_googlenet_args(in_channels, num_classes)
+    check_googlenet_args(in_channels, num_classes, ratio)
+
+    def c(n: int) -> int:  # 通道数除以 ratio；ratio=1 时就是原始的通道数
+        return n // ratio
+
+    def inception(n_in: int, c1: int, c2: tuple[int, int],
+                  c3: tuple[int, int], c4: int) -> Inception:  # 按原始通道数写，再除以 ratio
+        return Inception(c(n_in), c(c1), (c(c2[0]), c(c2[1])),
+                         (c(c3[0]), c(c3[1])), c(c4))
+
     b1 = nn.Sequential(
-        nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3), nn.ReLU(),
+        nn.Conv2d(in_channels, c(64), kernel_size=7, stride=2, padding=3), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
     )
     b2 = nn.Sequential(
-        nn.Conv2d(64, 64, kernel_size=1), nn.ReLU(),
-        nn.Conv2d(64, 192, kernel_size=3, padding=1), nn.ReLU(),
+        nn.Conv2d(c(64), c(64), kernel_size=1), nn.ReLU(),
+        nn.Conv2d(c(64), c(192), kernel_size=3, padding=1), nn.ReLU(),
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
     )
     b3 = nn.Sequential(
-        Inception(192, 64, (96, 128), (16, 32), 32),  # 64 + 128 + 32 + 32 = 256
-        Inception(256, 128, (128, 192), (32, 96), 64),  # 128 + 192 + 96 + 64 = 480
+        inception(192, 64, (96, 128), (16, 32), 32),  # 64 + 128 + 32 + 32 = 256
+        inception(256, 128, (128, 192), (32, 96), 64),  # 128 + 192 + 96 + 64 = 480
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
     )
     b4 = nn.Sequential(
-        Inception(480, 192, (96, 208), (16, 48), 64),  # 512
-        Inception(512, 160, (112, 224), (24, 64), 64),  # 512
-        Inception(512, 128, (128, 256), (24, 64), 64),  # 512
-        Inception(512, 112, (144, 288), (32, 64), 64),  # 528
-        Inception(528, 256, (160, 320), (32, 128), 128),  # 832
+        inception(480, 192, (96, 208), (16, 48), 64),  # 512
+        inception(512, 160, (112, 224), (24, 64), 64),  # 512
+        inception(512, 128, (128, 256), (24, 64), 64),  # 512
+        inception(512, 112, (144, 288), (32, 64), 64),  # 528
+        inception(528, 256, (160, 320), (32, 128), 128),  # 832
         nn.MaxPool2d(kernel_size=3, stride=2, padding=1),
     )
     b5 = nn.Sequential(
-        Inception(832, 256, (160, 320), (32, 128), 128),  # 832
-        Inception(832, 384, (192, 384), (48, 128), 128),  # 1024
+        inception(832, 256, (160, 320), (32, 128), 128),  # 832
+        inception(832, 384, (192, 384), (48, 128), 128),  # 1024
         nn.AdaptiveAvgPool2d((1, 1)),
         nn.Flatten(),
     )
-    net = nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(1024, num_classes))
+    net = nn.Sequential(b1, b2, b3, b4, b5, nn.Linear(c(1024), num_classes))
     # 入口处检查输入形状（见 AlexNet 一节的 InputShape）：四维、通道数对，高和宽不限
     net.register_forward_pre_hook(InputShape("googlenet", in_channels))
     return net
