@@ -1,18 +1,20 @@
 """线性回归的从零实现：生成数据、小批量读取、模型、平方损失和小批量随机梯度下降。
 
 对应页面 ``docs/linear-networks/linear-regression-scratch.md``。这里只用张量和自动求导，
-不用 ``torch.nn`` 和 ``torch.optim``，每一步都照公式写出。
+不用 ``torch.nn`` 和 ``torch.optim``，每一步都照公式写出。:func:`gaussian_nll` 是噪声服从正态分布时
+标签的负对数似然，说明最大似然估计为什么给出平方损失。
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 
 import torch
 
-from lessons_src.checks import require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_positive, require_positive_int, require_real, require_tensor
 
-__all__ = ["data_iter", "linreg", "sgd", "squared_loss", "synthetic_data"]
+__all__ = ["data_iter", "gaussian_nll", "linreg", "sgd", "squared_loss", "synthetic_data"]
 
 
 def check_synthetic_data_args(w: object, b: object, num_examples: object, noise_std: object) -> None:
@@ -51,6 +53,13 @@ def check_squared_loss_args(y_hat: object, y: object) -> None:
     require_tensor(y, "y")
     if y.numel() != y_hat.numel():
         raise ValueError(f"y_hat 和 y 的元素个数应相同，实际形状为 {tuple(y_hat.shape)} 和 {tuple(y.shape)}")
+
+
+def check_gaussian_nll_args(y_hat: object, y: object, variance: object) -> float:
+    """检查 :func:`gaussian_nll` 的参数：``y_hat`` 和 ``y`` 同 :func:`squared_loss`，``variance`` 是正数；
+    返回 ``float(variance)``。"""
+    check_squared_loss_args(y_hat, y)
+    return require_positive(variance, "variance", what="噪声的方差 σ²")
 
 
 def check_sgd_args(params: object, lr: object, batch_size: object) -> None:
@@ -173,3 +182,22 @@ def sgd(params: Sequence[torch.Tensor], lr: float, batch_size: int) -> None:
             param -= lr * param.grad / batch_size
             param.grad.zero_()
 # --8<-- [end:sgd]
+
+
+# --8<-- [start:gaussian_nll]
+def gaussian_nll(y_hat: torch.Tensor, y: torch.Tensor, variance: float) -> torch.Tensor:
+    """噪声 ε ~ N(0, σ²) 时标签的负对数似然：-log P(y | X) = n/2·log(2πσ²) + Σ(y - ŷ)²/(2σ²)。
+
+    ``y_hat`` 是模型的预测（正态分布的均值），``y`` 的元素个数与它相同（形状约定同 :func:`squared_loss`），
+    ``variance`` 是噪声的方差 σ²。返回全部 n 个样本之和（一个标量）。
+
+    Examples:
+        >>> nll = gaussian_nll(torch.tensor([[0.0], [1.0]]), torch.tensor([0.0, 1.0]), 1.0)
+        >>> round(nll.item(), 4), round(math.log(2 * math.pi), 4)   # 残差为 0：只剩常数项
+        (1.8379, 1.8379)
+    """
+    variance = check_gaussian_nll_args(y_hat, y, variance)
+    n = y_hat.numel()
+    residual = y.reshape(y_hat.shape) - y_hat
+    return n / 2 * math.log(2 * math.pi * variance) + (residual**2).sum() / (2 * variance)
+# --8<-- [end:gaussian_nll]

@@ -2,13 +2,17 @@
 页面见 docs/linear-networks/linear-regression-scratch.md。
 """
 
+import math
+
 import pytest
 import torch
+import torch.nn.functional as F
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lessons_src.linear_networks.linear_regression_scratch import (
     data_iter,
+    gaussian_nll,
     linreg,
     sgd,
     squared_loss,
@@ -238,3 +242,53 @@ def test_sgd_bad_input():
     with pytest.raises(ValueError, match="batch_size 应为正整数"):
         sgd([w], 0.1, 0)
     assert torch.equal(w.detach(), torch.zeros(2))  # 出错时参数保持不变
+
+
+# ----- gaussian_nll -----
+
+
+def test_gaussian_nll_matches_normal_log_prob_and_f_gaussian_nll_loss():
+    torch.manual_seed(0)
+    y_hat = torch.randn(20, 1, dtype=torch.float64)
+    y = y_hat.reshape(-1) + 0.3 * torch.randn(20, dtype=torch.float64)  # 形状 (n,) 也可以
+    for variance in (0.01, 0.09, 1.0):
+        ours = gaussian_nll(y_hat, y, variance)
+        expected = -torch.distributions.Normal(y_hat, math.sqrt(variance)).log_prob(y.reshape(-1, 1)).sum()
+        assert ours.item() == pytest.approx(expected.item(), rel=1e-12)
+        builtin = F.gaussian_nll_loss(
+            y_hat, y.reshape(-1, 1), torch.full_like(y_hat, variance), full=True, reduction="sum"
+        )
+        assert ours.item() == pytest.approx(builtin.item(), rel=1e-12)
+
+
+def test_gaussian_nll_is_a_constant_plus_the_squared_loss_over_the_variance():
+    torch.manual_seed(0)
+    y_hat, y = torch.randn(30, 1, dtype=torch.float64), torch.randn(30, 1, dtype=torch.float64)
+    variance = 0.25
+    constant = 30 / 2 * math.log(2 * math.pi * variance)
+    expected = constant + squared_loss(y_hat, y).sum() / variance
+    assert gaussian_nll(y_hat, y, variance).item() == pytest.approx(expected.item(), rel=1e-12)
+
+
+@given(st.integers(0, 1000))
+@settings(max_examples=30, deadline=None)
+def test_the_mean_squared_residual_minimizes_the_gaussian_nll_over_the_variance(seed):
+    generator = torch.Generator().manual_seed(seed)
+    y_hat = torch.randn(15, 1, generator=generator, dtype=torch.float64)
+    y = torch.randn(15, 1, generator=generator, dtype=torch.float64)
+    sigma2_hat = ((y - y_hat) ** 2).mean().item()
+    best = gaussian_nll(y_hat, y, sigma2_hat).item()
+    for factor in (0.5, 0.9, 0.99, 1.01, 1.1, 2.0):
+        assert gaussian_nll(y_hat, y, factor * sigma2_hat).item() > best
+
+
+def test_gaussian_nll_bad_input():
+    y_hat = torch.zeros(3, 1)
+    with pytest.raises(ValueError, match="variance（噪声的方差 σ²）应为正数"):
+        gaussian_nll(y_hat, torch.zeros(3), 0.0)
+    with pytest.raises(ValueError, match="应为正数"):
+        gaussian_nll(y_hat, torch.zeros(3), -1.0)
+    with pytest.raises(TypeError, match="variance"):
+        gaussian_nll(y_hat, torch.zeros(3), "0.1")
+    with pytest.raises(ValueError, match="元素个数应相同"):
+        gaussian_nll(y_hat, torch.zeros(4), 0.1)
