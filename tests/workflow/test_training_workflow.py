@@ -15,7 +15,11 @@ from lessons_src.mlp.early_stopping import plot_early_stopping
 from lessons_src.workflow.training_workflow import (
     Config,
     initialize_weights,
+    layer_weights,
     load_checkpoint,
+    make_scheduler,
+    plot_lr_schedules,
+    plot_weight_histograms,
     predict,
     small_cnn,
     train_with_checkpoint,
@@ -64,6 +68,7 @@ class ModeRecorder(nn.Module):
 def test_config_defaults_and_immutability():
     config = Config()
     assert (config.batch_size, config.lr, config.num_epochs, config.seed) == (64, 3e-3, 10, 0)
+    assert config.scheduler == "none"  # 默认不调度，学习率不变
     assert isinstance(config.device, torch.device)
     with pytest.raises(AttributeError):
         config.lr = 0.1
@@ -81,6 +86,8 @@ def test_config_defaults_and_immutability():
         ({"test_fraction": 0}, ValueError, r"test_fraction 应在 \(0, 1\) 内"),
         ({"val_fraction": 1.2}, ValueError, r"val_fraction 应在 \(0, 1\) 内"),
         ({"device": "cpu"}, TypeError, "参数 device 应为 torch.device"),
+        ({"scheduler": "linear"}, ValueError, "scheduler 应为 'none' 或 'step' 或 'cosine'"),
+        ({"scheduler": None}, ValueError, "scheduler"),
     ],
 )
 def test_config_rejects_bad_values(kwargs, error, match):
@@ -267,7 +274,7 @@ def test_the_saved_checkpoint_is_the_best_epoch(tmp_path, monkeypatch):
     assert history.epoch == [1, 2, 3, 4] and history.val_acc == [0.5, 0.8, 0.8, 0.7]
     assert history.best_epoch == 2
     checkpoint = torch.load(path, weights_only=True)
-    assert sorted(checkpoint) == ["epoch", "model", "optimizer", "val_acc"]
+    assert sorted(checkpoint) == ["epoch", "model", "optimizer", "val_acc"]  # 没有调度器，也就没有它的状态
     assert (checkpoint["epoch"], checkpoint["val_acc"]) == (2, 0.8)
     assert _same_state(checkpoint["model"], states[2])
     assert not _same_state(checkpoint["model"], net.state_dict())  # 不是最后一轮
@@ -332,7 +339,8 @@ def test_history_works_with_the_plotting_function(tmp_path):
                                     torch.optim.SGD(net.parameters(), lr=0.1), 2, tmp_path / "best.pt",
                                     progress=False)
     assert isinstance(history, History) and history.epochs == 2
-    assert list(history.metrics) == ["epoch", "train_loss", "train_acc", "val_loss", "val_acc"]
+    assert list(history.metrics) == ["epoch", "lr", "train_loss", "train_acc", "val_loss", "val_acc"]
+    assert history.lr == [0.1, 0.1]  # 没有调度器时学习率不变
     figure = plot_early_stopping(history)
     assert len(figure.axes[0].lines) == 3
 
@@ -435,3 +443,181 @@ def test_load_checkpoint_refuses_arbitrary_pickled_objects(tmp_path):
     torch.save({"model": _net()}, path)  # 存的是整个模型对象，而不是 state_dict
     with pytest.raises(Exception, match="Weights only load failed"):
         load_checkpoint(path, _net())
+
+
+# ----- 学习率调度 -----
+
+
+def _lrs(scheduler, optimizer, epochs):
+    """像 train_with_checkpoint 那样，每轮先 optimizer.step() 再 scheduler.step()，返回每轮的学习率。"""
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return lrs
+
+
+def test_make_scheduler_none_keeps_the_learning_rate():
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    assert make_scheduler(optimizer, Config()) is None
+
+
+def test_make_scheduler_step_divides_by_ten_every_third_of_the_epochs():
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    scheduler = make_scheduler(optimizer, Config(lr=1.0, num_epochs=9, scheduler="step"))
+    assert isinstance(scheduler, torch.optim.lr_scheduler.StepLR)
+    assert _lrs(scheduler, optimizer, 9) == pytest.approx([1.0] * 3 + [0.1] * 3 + [0.01] * 3)
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=1.0)
+    scheduler = make_scheduler(optimizer, Config(lr=1.0, num_epochs=2, scheduler="step"))
+    assert scheduler.step_size == 1  # 轮数少于 3 时每轮都降
+
+
+def test_make_scheduler_cosine_follows_the_formula():
+    optimizer = torch.optim.Adam(nn.Linear(2, 1).parameters(), lr=3e-3)
+    scheduler = make_scheduler(optimizer, Config(num_epochs=10, scheduler="cosine"))
+    expected = [3e-3 * (1 + math.cos(math.pi * t / 10)) / 2 for t in range(10)]
+    assert _lrs(scheduler, optimizer, 10) == pytest.approx(expected)
+
+
+def test_make_scheduler_rejects_non_optimizers():
+    with pytest.raises(TypeError, match="参数 optimizer 应为 torch.optim.Optimizer，实际得到 Linear"):
+        make_scheduler(nn.Linear(2, 1), Config(scheduler="cosine"))
+    optimizer = torch.optim.SGD(nn.Linear(2, 1).parameters(), lr=0.1)
+    with pytest.raises(TypeError, match=r"参数 config 应为 Config（要有 scheduler 和 num_epochs 两项），实际得到 str"):
+        make_scheduler(optimizer, "cosine")
+
+
+def test_training_with_a_scheduler_records_the_learning_rate_and_saves_its_state(tmp_path, monkeypatch):
+    scripted = iter([0.1, 0.2, 0.3])  # 每轮都更好，每轮都保存
+    monkeypatch.setattr(workflow, "validate", lambda model, loader, fn: (0.0, next(scripted)))
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.3)
+    scheduler = make_scheduler(optimizer, Config(lr=0.3, num_epochs=3, scheduler="step"))
+    path = tmp_path / "best.pt"
+    history = train_with_checkpoint(net, _images(), _images(seed=1), nn.CrossEntropyLoss(), optimizer, 3, path,
+                                    scheduler=scheduler, progress=False)
+    assert history.lr == pytest.approx([0.3, 0.03, 0.003])  # 每轮用的学习率，step() 在每轮结束时调用
+    checkpoint = torch.load(path, weights_only=True)
+    assert sorted(checkpoint) == ["epoch", "model", "optimizer", "scheduler", "val_acc"]
+    assert checkpoint["scheduler"]["last_epoch"] == checkpoint["epoch"] == 3
+
+
+def test_training_rejects_a_scheduler_of_another_optimizer(tmp_path):
+    net = _net()
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    other = make_scheduler(torch.optim.SGD(net.parameters(), lr=0.1), Config(scheduler="cosine"))
+    args = (net, _images(), _images(seed=1), nn.CrossEntropyLoss(), optimizer, 1, tmp_path / "best.pt")
+    with pytest.raises(ValueError, match="scheduler 调整的不是传入的 optimizer"):
+        train_with_checkpoint(*args, scheduler=other, progress=False)
+    with pytest.raises(TypeError, match="参数 scheduler 应为 torch.optim.lr_scheduler.LRScheduler 或 None"):
+        train_with_checkpoint(*args, scheduler="cosine", progress=False)
+    assert not (tmp_path / "best.pt").exists()  # 训练开始之前就报错
+
+
+def test_resuming_with_the_scheduler_state_matches_uninterrupted_training(tmp_path, monkeypatch):
+    train_loader = _images(n=64)  # 不打乱，两种训练看到的小批量顺序相同
+    loss_fn = nn.CrossEntropyLoss()
+    config = Config(lr=1e-2, num_epochs=4, scheduler="cosine")
+
+    def run(seed=0):
+        net = _net(seed)
+        optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
+        return net, optimizer, make_scheduler(optimizer, config)
+
+    straight, straight_optimizer, straight_scheduler = run()
+    for _ in range(4):
+        train_epoch(straight, train_loader, loss_fn, straight_optimizer)
+        straight_scheduler.step()
+
+    scripted = iter([0.1, 0.2])  # 第 2 轮最好，被保存下来
+    monkeypatch.setattr(workflow, "validate", lambda model, loader, fn: (0.0, next(scripted)))
+    first, first_optimizer, first_scheduler = run()
+    path = tmp_path / "best.pt"
+    train_with_checkpoint(first, train_loader, _images(seed=1), loss_fn, first_optimizer, 2, path,
+                          scheduler=first_scheduler, progress=False)
+
+    monkeypatch.setattr(workflow, "validate", lambda model, loader, fn: (0.0, 0.3))
+
+    def resume(restore_scheduler):
+        net, optimizer, scheduler = run(seed=5)
+        checkpoint = load_checkpoint(path, net, optimizer, scheduler if restore_scheduler else None)
+        more = train_with_checkpoint(net, train_loader, _images(seed=1), loss_fn, optimizer, 2,
+                                     tmp_path / "resumed.pt", start_epoch=checkpoint["epoch"],
+                                     scheduler=scheduler, progress=False)
+        return net, more
+
+    resumed, more = resume(restore_scheduler=True)
+    assert more.epoch == [3, 4]
+    assert more.lr == pytest.approx([config.lr * (1 + math.cos(math.pi * t / 4)) / 2 for t in (2, 3)])
+    assert _same_state(resumed.state_dict(), straight.state_dict())  # 逐位相同
+
+    careless, careless_more = resume(restore_scheduler=False)
+    assert careless_more.lr[0] == more.lr[0]  # 第一轮的学习率来自优化器的状态，碰巧还对
+    assert careless_more.lr[1] != pytest.approx(more.lr[1])
+    assert not _same_state(careless.state_dict(), straight.state_dict())
+
+
+def test_load_checkpoint_requires_the_scheduler_key_and_its_optimizer(tmp_path):
+    path = tmp_path / "no_scheduler.pt"
+    net = _net()
+    optimizer = torch.optim.Adam(net.parameters())
+    torch.save({"model": net.state_dict(), "optimizer": optimizer.state_dict()}, path)
+    scheduler = make_scheduler(optimizer, Config(scheduler="cosine"))
+    with pytest.raises(ValueError, match=r"缺少键 \['scheduler'\]"):
+        load_checkpoint(path, net, optimizer, scheduler)
+    with pytest.raises(ValueError, match="给出 scheduler 时也要给出它调整的 optimizer"):
+        load_checkpoint(path, net, scheduler=scheduler)
+    with pytest.raises(ValueError, match="scheduler 调整的不是传入的 optimizer"):
+        load_checkpoint(path, net, torch.optim.Adam(net.parameters()), scheduler)
+
+
+def test_plot_lr_schedules_draws_one_line_per_history():
+    histories = {"none": History(lr=[0.1, 0.1], val_acc=[0.5, 0.6]),
+                 "step": History(epoch=[3, 4], lr=[0.1, 0.01], val_acc=[0.5, 0.7])}
+    figure = plot_lr_schedules(histories)
+    lr_axes, acc_axes = figure.axes
+    assert [line.get_label() for line in lr_axes.lines] == ["none", "step"]
+    assert list(lr_axes.lines[1].get_xdata()) == [3, 4] and list(acc_axes.lines[1].get_ydata()) == [0.5, 0.7]
+    with pytest.raises(TypeError, match="非空字典"):
+        plot_lr_schedules({})
+    with pytest.raises(ValueError, match=r"没有记录 \['lr'\]"):
+        plot_lr_schedules({"old": History(val_acc=[0.5])})
+    with pytest.raises(TypeError, match="History"):
+        plot_lr_schedules({"x": [0.1]})
+
+
+# ----- 权重直方图 -----
+
+
+def test_layer_weights_are_cpu_copies_of_the_conv_and_linear_weights():
+    net = _net()
+    weights = layer_weights(net)
+    assert list(weights) == ["0.weight", "3.weight", "8.weight"]
+    assert torch.equal(weights["8.weight"], net[8].weight)
+    with torch.no_grad():
+        net[8].weight.add_(1.0)
+    assert not torch.equal(weights["8.weight"], net[8].weight)  # 是副本，不随训练变化
+    assert not weights["0.weight"].requires_grad
+    with pytest.raises(TypeError, match="参数 model 应为 nn.Module"):
+        layer_weights({"0.weight": torch.zeros(2, 2)})
+
+
+def test_plot_weight_histograms_shares_the_bins_of_both_histograms():
+    initial = layer_weights(_net())
+    trained = {name: 2 * w for name, w in initial.items()}
+    figure = plot_weight_histograms(initial, trained, bins=10)
+    assert [axes.get_title() for axes in figure.axes] == ["0.weight", "3.weight", "8.weight"]
+    init_bars, trained_bars = figure.axes[0].containers
+    assert len(init_bars) == len(trained_bars) == 10
+    assert [bar.get_x() for bar in init_bars] == [bar.get_x() for bar in trained_bars]
+
+
+def test_plot_weight_histograms_rejects_mismatched_inputs():
+    weights = layer_weights(_net())
+    with pytest.raises(ValueError, match="同一种网络"):
+        plot_weight_histograms(weights, layer_weights(nn.Sequential(nn.Linear(3, 2))))
+    with pytest.raises(TypeError, match="参数 trained 应为 layer_weights"):
+        plot_weight_histograms(weights, _net())
+    with pytest.raises(ValueError, match="bins"):
+        plot_weight_histograms(weights, weights, bins=0)
