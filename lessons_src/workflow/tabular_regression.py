@@ -92,7 +92,9 @@ def check_one_hot_column_args(X: object, column: object) -> int:
 
 
 # --8<-- [start:one_hot_column]
-def one_hot_column(X: torch.Tensor, column: int) -> tuple[torch.Tensor, list[float]]:
+def one_hot_column(
+    X: torch.Tensor, column: int
+) -> tuple[torch.Tensor, list[float]]:
     """把第 ``column`` 列（类别特征）换成独热编码，返回 ``(新特征, 类别取值)``。
 
     这一列有 ``m`` 个不同的取值时，它被换成 ``m`` 个 0/1 列，放在原来的位置；
@@ -139,7 +141,8 @@ def column_statistics(X_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     """训练特征每一列的均值和标准差，形状都是 ``(特征数,)``。
 
     Examples:
-        >>> mean, std = column_statistics(torch.tensor([[0.0, 10.0], [2.0, 10.0], [4.0, 40.0]]))
+        >>> X_train = torch.tensor([[0.0, 10.0], [2.0, 10.0], [4.0, 40.0]])
+        >>> mean, std = column_statistics(X_train)
         >>> mean.tolist(), std.tolist()
         ([2.0, 20.0], [2.0, 17.32050895690918])
     """
@@ -147,12 +150,14 @@ def column_statistics(X_train: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor
     return X_train.mean(dim=0), X_train.std(dim=0)
 
 
-def standardize_columns(X: torch.Tensor, mean: torch.Tensor, std: torch.Tensor) -> torch.Tensor:
+def standardize_columns(
+    X: torch.Tensor, mean: torch.Tensor, std: torch.Tensor
+) -> torch.Tensor:
     """逐列标准化 ``(X - mean) / std``；``mean`` 和 ``std`` 应来自训练部分。
 
     Examples:
-        >>> standardize_columns(torch.tensor([[3.0, 50.0]]), torch.tensor([2.0, 20.0]),
-        ...                     torch.tensor([2.0, 10.0])).tolist()
+        >>> mean, std = torch.tensor([2.0, 20.0]), torch.tensor([2.0, 10.0])
+        >>> standardize_columns(torch.tensor([[3.0, 50.0]]), mean, std).tolist()
         [[0.5, 3.0]]
     """
     check_standardize_columns_args(X, mean, std)
@@ -221,7 +226,8 @@ def log_rmse(y_hat: torch.Tensor, y: torch.Tensor) -> float:
     """对数均方根误差 :math:`\\sqrt{\\frac1n\\sum_i (\\log\\hat y_i - \\log y_i)^2}`，只对正数有定义。
 
     Examples:
-        >>> round(log_rmse(torch.tensor([110.0, 1100.0]), torch.tensor([100.0, 1000.0])), 4)
+        >>> y_hat, y = torch.tensor([110.0, 1100.0]), torch.tensor([100.0, 1000.0])
+        >>> round(log_rmse(y_hat, y), 4)
         0.0953
     """
     check_log_rmse_args(y_hat, y)
@@ -243,11 +249,14 @@ def check_fit_predict_args(X_train: object, y_train: object, X_eval: object) -> 
 
 
 # --8<-- [start:predict_mean]
-def predict_mean(X_train: torch.Tensor, y_train: torch.Tensor, X_eval: torch.Tensor) -> torch.Tensor:
+def predict_mean(
+    X_train: torch.Tensor, y_train: torch.Tensor, X_eval: torch.Tensor
+) -> torch.Tensor:
     """最简单的基线：不看特征，对每个样本都预测训练目标的均值。
 
     Examples:
-        >>> predict_mean(torch.zeros(3, 2), torch.tensor([1.0, 2.0, 6.0]), torch.zeros(2, 2)).tolist()
+        >>> y_train = torch.tensor([1.0, 2.0, 6.0])
+        >>> predict_mean(torch.zeros(3, 2), y_train, torch.zeros(2, 2)).tolist()
         [3.0, 3.0]
     """
     check_fit_predict_args(X_train, y_train, X_eval)
@@ -263,11 +272,16 @@ def check_ridge_predict_args(X_train: object, y_train: object, X_eval: object, l
 
 # --8<-- [start:ridge_predict]
 def ridge_predict(
-    X_train: torch.Tensor, y_train: torch.Tensor, X_eval: torch.Tensor, *, lam: float = 0.0
+    X_train: torch.Tensor,
+    y_train: torch.Tensor,
+    X_eval: torch.Tensor,
+    *,
+    lam: float = 0.0,
 ) -> torch.Tensor:
     """岭回归的解析解（``lam=0`` 时就是普通最小二乘），返回对 ``X_eval`` 的预测。
 
-    最小化 :math:`\\|\\mathbf{X}\\mathbf{w} + b - \\mathbf{y}\\|^2 + \\lambda\\|\\mathbf{w}\\|^2`，
+    最小化
+    :math:`\\|\\mathbf{X}\\mathbf{w} + b - \\mathbf{y}\\|^2 + \\lambda\\|\\mathbf{w}\\|^2`，
     偏置 :math:`b` 不受惩罚：先把特征和目标中心化，解出 ``w``，再由均值求 ``b``。
     在 float64 下求解，结果转回 ``X_eval`` 的类型。
 
@@ -332,14 +346,18 @@ def mlp_predict(
         >>> rmse(y_hat, y) < 0.1
         True
     """
-    check_mlp_predict_args(X_train, y_train, X_eval, num_hiddens, num_epochs, lr, weight_decay, seed)
+    check_mlp_predict_args(X_train, y_train, X_eval, num_hiddens, num_epochs,
+                           lr, weight_decay, seed)
     y_mean, y_std = y_train.mean(), y_train.std()
-    target = ((y_train - y_mean) / y_std).unsqueeze(1)        # (n, 1)，与网络输出同形
+    target = ((y_train - y_mean) / y_std).unsqueeze(1)   # (n, 1)，与输出同形
     torch.manual_seed(seed)
-    net = nn.Sequential(nn.Linear(X_train.shape[1], num_hiddens), nn.ReLU(), nn.Linear(num_hiddens, 1))
-    optimizer = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=weight_decay)
-    full_batch = [(X_train, target)]                          # 每轮一个批量：整个训练部分
-    train_regression(net, full_batch, nn.MSELoss(), optimizer, num_epochs, X_train, target)
+    net = nn.Sequential(nn.Linear(X_train.shape[1], num_hiddens), nn.ReLU(),
+                        nn.Linear(num_hiddens, 1))
+    optimizer = torch.optim.AdamW(net.parameters(), lr=lr,
+                                  weight_decay=weight_decay)
+    full_batch = [(X_train, target)]          # 每轮一个批量：整个训练部分
+    train_regression(net, full_batch, nn.MSELoss(), optimizer, num_epochs,
+                     X_train, target)
     with torch.no_grad():
         return net(X_eval).squeeze(1) * y_std + y_mean
 # --8<-- [end:mlp_predict]
@@ -380,7 +398,8 @@ def train_and_score(
 
     Examples:
         >>> X = torch.arange(10.0).unsqueeze(1)
-        >>> score, y_hat = train_and_score(X[:8], 2 * X[:8, 0], X[8:], 2 * X[8:, 0], ridge_predict)
+        >>> y = 2 * X.squeeze(1)
+        >>> score, y_hat = train_and_score(X[:8], y[:8], X[8:], y[8:], ridge_predict)
         >>> round(score, 6), y_hat.shape
         (0.0, torch.Size([2]))
     """
@@ -410,9 +429,11 @@ def cross_validate_regression(
     """
     check_cross_validate_regression_args(X, y, fit_predict, k)
     scores = []
-    for train_part, valid_part in kfold_subsets(TensorDataset(X, y), k, seed=seed):
+    folds = kfold_subsets(TensorDataset(X, y), k, seed=seed)
+    for train_part, valid_part in folds:
         tr, va = train_part.indices, valid_part.indices
-        score, _ = train_and_score(X[tr], y[tr], X[va], y[va], fit_predict, **hyperparams)
+        score, _ = train_and_score(X[tr], y[tr], X[va], y[va], fit_predict,
+                                   **hyperparams)
         scores.append(score)
     return scores
 # --8<-- [end:train_and_score]
