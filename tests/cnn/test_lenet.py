@@ -5,7 +5,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.cnn.lenet import count_parameters, init_xavier, layer_summary, lenet
+from lessons_src.cnn.lenet import LeNetReLU, count_parameters, init_xavier, init_xavier_sigmoid, layer_summary, lenet
 from lessons_src.linear_networks.softmax_regression import fit
 
 EXPECTED_SHAPES = [
@@ -121,3 +121,59 @@ def test_bad_input():
         init_xavier("conv")
     with pytest.raises(TypeError, match="module 应为 nn.Module"):
         count_parameters([nn.Linear(2, 2)])
+
+
+# ----- 参数化的 lenet、LeNetReLU、init_xavier_sigmoid -----
+
+
+def test_lenet_activation_and_pooling_arguments():
+    net = lenet(nn.ReLU, nn.MaxPool2d)
+    assert sum(isinstance(m, nn.ReLU) for m in net) == 4
+    assert sum(isinstance(m, nn.MaxPool2d) for m in net) == 2
+    assert not any(isinstance(m, nn.Sigmoid | nn.AvgPool2d) for m in net)
+    assert [row[1:] for row in layer_summary(net, (1, 1, 28, 28))] == [row[1:] for row in EXPECTED_SHAPES]
+
+
+def test_lenet_relu_class_equals_sequential_version():
+    torch.manual_seed(0)
+    net = LeNetReLU()
+    same = lenet(nn.ReLU, nn.MaxPool2d)
+    same.load_state_dict(dict(zip(same.state_dict(), net.state_dict().values())))
+    X = torch.randn(3, 1, 28, 28)
+    assert torch.allclose(net(X), same(X))
+    assert count_parameters(net) == 61706
+    net.apply(init_xavier)  # init_xavier 也适用于子类写法
+    assert torch.equal(net.fc3.bias.detach(), torch.zeros(10))
+
+
+def test_init_xavier_sigmoid_gains():
+    torch.manual_seed(0)
+    net = lenet()
+    init_xavier_sigmoid(net)
+    layers = [m for m in net if isinstance(m, nn.Conv2d | nn.Linear)]
+    for index, layer in enumerate(layers):
+        fan_in = layer.weight[0].numel()  # 卷积层：输入通道数 × k_h × k_w
+        fan_out = layer.weight.shape[0] * layer.weight[0, 0].numel()
+        gain = 1.0 if index == len(layers) - 1 else 4.0
+        bound = gain * (6 / (fan_in + fan_out)) ** 0.5
+        assert layer.weight.abs().max() <= bound
+        assert layer.weight.abs().max() > 0.8 * bound
+        assert torch.equal(layer.bias.detach(), torch.zeros_like(layer.bias))
+    relu = lenet(nn.ReLU)
+    init_xavier_sigmoid(relu)  # 没有 sigmoid：与增益 1 的 Xavier 相同
+    first = relu[0].weight
+    assert first.abs().max() <= (6 / (25 + 150)) ** 0.5
+
+
+def test_bad_input_new_functions():
+    expected = r"参数 activation 应为 nn.Module 的子类（类本身，例如 nn.ReLU），实际得到 ReLU\(\)"
+    with pytest.raises(TypeError, match=expected):
+        lenet(nn.ReLU())
+    with pytest.raises(TypeError, match="参数 pooling 应为 nn.Module 的子类"):
+        lenet(pooling="max")
+    with pytest.raises(TypeError, match="net 应为 nn.Sequential"):
+        init_xavier_sigmoid(LeNetReLU())
+    with pytest.raises(ValueError, match=r"参数 X 应为 4 维张量，实际形状为 \(1, 28, 28\)"):
+        LeNetReLU()(torch.zeros(1, 28, 28))
+    with pytest.raises(TypeError, match="参数 X 应为浮点张量"):
+        LeNetReLU()(torch.zeros(1, 1, 28, 28, dtype=torch.long))
