@@ -37,6 +37,7 @@ from lessons_src.checks import (
 from lessons_src.linear_networks.linear_regression_scratch import sgd
 
 __all__ = [
+    "CountingBatches",
     "History",
     "SGDScratch",
     "SoftmaxRegressionScratch",
