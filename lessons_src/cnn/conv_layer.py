@@ -1,4 +1,5 @@
-"""图像卷积：二维互相关运算、从零实现的卷积层、边缘检测、学习卷积核与感受野。
+"""图像卷积：二维互相关运算、从零实现的卷积层、边缘检测、学习卷积核、感受野，
+以及没有激活函数的两个卷积层合并成一个卷积层。
 
 对应页面 ``docs/cnn/conv-layer.md``。本章其他模块复用这里的 :func:`corr2d`，
 以及把整数或 ``(高, 宽)`` 二元组统一成二元组的 :func:`to_pair`。
@@ -10,14 +11,16 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-from lessons_src.checks import require_int, require_positive, require_positive_int, require_tensor
+from lessons_src.checks import require_instance, require_int, require_positive, require_positive_int, require_tensor
 
 __all__ = [
     "Conv2D",
     "corr2d",
     "learn_kernel",
+    "merge_conv2d",
     "receptive_field",
     "require_dims",
     "to_pair",
@@ -209,3 +212,54 @@ def receptive_field(
         jump *= s
     return size
 # --8<-- [end:receptive_field]
+
+
+def check_merge_conv2d_args(first: object, second: object) -> None:
+    """检查 :func:`merge_conv2d` 的参数：两个步幅 1、不填充、不膨胀、不分组的 ``nn.Conv2d``，通道数接得上。"""
+    for name, layer in [("first", first), ("second", second)]:
+        require_instance(layer, name, nn.Conv2d, label="nn.Conv2d")
+        settings = (layer.stride, layer.padding, layer.dilation, layer.groups)
+        if settings != ((1, 1), (0, 0), (1, 1), 1):
+            raise ValueError(
+                f"参数 {name} 应为步幅 1、不填充、dilation=1、groups=1 的卷积层，"
+                f"实际 stride={layer.stride}, padding={layer.padding}, "
+                f"dilation={layer.dilation}, groups={layer.groups}"
+            )
+    if second.in_channels != first.out_channels:
+        raise ValueError(
+            f"second 的输入通道数 {second.in_channels} 应等于 first 的输出通道数 {first.out_channels}"
+        )
+
+
+# --8<-- [start:merge_conv2d]
+def merge_conv2d(first: nn.Conv2d, second: nn.Conv2d) -> nn.Conv2d:
+    """把直接相连（中间没有激活函数）的两个卷积层合并成一个等价的卷积层。
+
+    合并后的卷积核高为 ``k1_h + k2_h - 1``、宽为 ``k1_w + k2_w - 1``，
+    偏置是 ``b2 + sum(K2) · b1``。两个层都应是步幅 1、不填充的卷积层。
+
+    Examples:
+        >>> first, second = nn.Conv2d(2, 3, kernel_size=3), nn.Conv2d(3, 4, kernel_size=2)
+        >>> merged = merge_conv2d(first, second)
+        >>> merged
+        Conv2d(2, 4, kernel_size=(4, 4), stride=(1, 1))
+        >>> X = torch.randn(1, 2, 9, 9)
+        >>> bool(torch.allclose(merged(X), second(first(X)), atol=1e-5))
+        True
+    """
+    check_merge_conv2d_args(first, second)
+    K1, K2 = first.weight.detach(), second.weight.detach()  # (c_m, c_i, ·, ·), (c_o, c_m, ·, ·)
+    k2_h, k2_w = K2.shape[2:]
+    # K[o, i] = sum_m (K1[m, i] 与 K2[o, m] 的严格意义上的卷积)：
+    # K1 四周补 k2 - 1 圈 0，再与翻转后的 K2 做互相关；批量维放输入通道 i
+    K = F.conv2d(K1.transpose(0, 1), K2.flip(2, 3), padding=(k2_h - 1, k2_w - 1))
+    K = K.transpose(0, 1)  # (c_i, c_o, ·, ·) -> (c_o, c_i, ·, ·)
+    b1 = first.bias.detach() if first.bias is not None else K1.new_zeros(K1.shape[0])
+    b2 = second.bias.detach() if second.bias is not None else K2.new_zeros(K2.shape[0])
+    bias = b2 + K2.sum(dim=(2, 3)) @ b1  # 常数 b1 经过第二层，乘上 K2 的元素之和
+    merged = nn.Conv2d(K.shape[1], K.shape[0], kernel_size=tuple(K.shape[2:]))
+    with torch.no_grad():
+        merged.weight.copy_(K)
+        merged.bias.copy_(bias)
+    return merged
+# --8<-- [end:merge_conv2d]

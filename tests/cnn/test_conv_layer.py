@@ -12,6 +12,7 @@ from lessons_src.cnn.conv_layer import (
     Conv2D,
     corr2d,
     learn_kernel,
+    merge_conv2d,
     receptive_field,
     require_dims,
     to_pair,
@@ -233,3 +234,61 @@ def test_receptive_field_rejects_bad_input():
         receptive_field([True, 3])
     with pytest.raises(ValueError, match=r"参数 strides\[1\] 应为正整数，实际得到 0"):
         receptive_field([3, 3], strides=[1, 0])
+
+
+# ----- merge_conv2d -----
+
+
+@pytest.mark.parametrize(
+    ("c_i", "c_m", "c_o", "k1", "k2", "bias"),
+    [(1, 1, 1, 3, 2, True), (3, 4, 2, 3, 3, True), (2, 5, 3, (1, 3), (2, 1), False), (1, 2, 1, 1, 1, True)],
+)
+def test_merge_conv2d_equals_two_layers(c_i, c_m, c_o, k1, k2, bias):
+    torch.manual_seed(0)
+    first = nn.Conv2d(c_i, c_m, kernel_size=k1, bias=bias)
+    second = nn.Conv2d(c_m, c_o, kernel_size=k2)
+    merged = merge_conv2d(first, second)
+    k1, k2 = to_pair(k1, "k1"), to_pair(k2, "k2")
+    assert merged.kernel_size == (k1[0] + k2[0] - 1, k1[1] + k2[1] - 1)
+    assert (merged.in_channels, merged.out_channels) == (c_i, c_o)
+    X = torch.randn(2, c_i, 9, 8)
+    with torch.no_grad():
+        assert torch.allclose(merged(X), second(first(X)), atol=1e-5)
+
+
+def test_merge_conv2d_kernel_is_full_convolution_and_commutes_for_one_channel():
+    torch.manual_seed(0)
+    first, second = nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 2)
+    K1, K2 = first.weight.detach()[0, 0].double(), second.weight.detach()[0, 0].double()
+    full = torch.from_numpy(signal.convolve2d(K1.numpy(), K2.numpy(), mode="full"))
+    merged = merge_conv2d(first, second)
+    assert torch.allclose(merged.weight.detach()[0, 0].double(), full, atol=1e-6)
+    swapped = nn.Conv2d(1, 1, 2, bias=False), nn.Conv2d(1, 1, 3, bias=False)
+    with torch.no_grad():
+        swapped[0].weight.copy_(second.weight)
+        swapped[1].weight.copy_(first.weight)
+    assert torch.allclose(merge_conv2d(*swapped).weight, merged.weight, atol=1e-6)
+    assert merged.weight.requires_grad  # 合并的层是普通的、可训练的卷积层
+
+
+def test_merge_conv2d_bias_formula():
+    first, second = nn.Conv2d(1, 2, 1), nn.Conv2d(2, 1, 2)
+    with torch.no_grad():
+        first.weight.zero_()
+        first.bias.copy_(torch.tensor([1.0, 2.0]))
+        second.weight.fill_(0.5)
+        second.bias.fill_(3.0)
+    merged = merge_conv2d(first, second)
+    # 常数 1 和 2 各经过 4 个 0.5 的和 2：3 + 1·2 + 2·2 = 9
+    assert merged.bias.item() == 9.0
+
+
+def test_merge_conv2d_bad_input():
+    with pytest.raises(TypeError, match="参数 first 应为 nn.Conv2d，实际得到 Linear"):
+        merge_conv2d(nn.Linear(2, 2), nn.Conv2d(1, 1, 3))
+    with pytest.raises(ValueError, match="参数 first 应为步幅 1、不填充.*padding=\\(1, 1\\)"):
+        merge_conv2d(nn.Conv2d(1, 1, 3, padding=1), nn.Conv2d(1, 1, 3))
+    with pytest.raises(ValueError, match="参数 second 应为步幅 1.*stride=\\(2, 2\\)"):
+        merge_conv2d(nn.Conv2d(1, 1, 3), nn.Conv2d(1, 1, 3, stride=2))
+    with pytest.raises(ValueError, match="second 的输入通道数 3 应等于 first 的输出通道数 2"):
+        merge_conv2d(nn.Conv2d(1, 2, 3), nn.Conv2d(3, 1, 3))
