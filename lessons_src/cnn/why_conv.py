@@ -1,4 +1,5 @@
-"""从全连接层到卷积：平移不变性和局部性怎样把参数量从 (hw)² 降到 (2Δ+1)²。
+"""从全连接层到卷积：平移不变性和局部性怎样把参数量从 (hw)² 降到 (2Δ+1)²，
+以及卷积怎样写成一次矩阵乘法（im2col）。
 
 对应页面 ``docs/cnn/why-conv.md``。
 """
@@ -6,10 +7,11 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 
 from lessons_src.checks import require_int, require_positive_int, require_tensor
 
-__all__ = ["conv_as_dense_weight", "dense_hidden", "hidden_layer_param_counts"]
+__all__ = ["conv_as_dense_weight", "conv_by_matmul", "dense_hidden", "hidden_layer_param_counts"]
 
 
 def check_hidden_layer_param_counts_args(height: object, width: object, delta: object) -> None:
@@ -101,3 +103,32 @@ def dense_hidden(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     check_dense_hidden_args(W, X)
     return torch.einsum("ijkl,kl->ij", W, X)
 # --8<-- [end:dense_hidden]
+
+
+def check_conv_by_matmul_args(X: object, V: object) -> None:
+    """检查 :func:`conv_by_matmul` 的参数：三维浮点张量 ``X``（图像个数, 高, 宽），高和宽为奇数的二维浮点张量 ``V``。"""
+    require_tensor(X, "X", floating=True, ndim=3)
+    check_conv_as_dense_weight_args(V, X.shape[1], X.shape[2])
+
+
+# --8<-- [start:conv_by_matmul]
+def conv_by_matmul(X: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+    """用一次矩阵乘法算出一批单通道图像的卷积层输出（四周各补 Δ 行/列 0，不含偏置）。
+
+    ``F.unfold`` 把每个位置周围 (2Δ+1)×(2Δ+1) 的窗口展成一列（im2col），
+    所有图像、所有位置的输出就是行向量 V 与这些列的乘积。
+
+    Examples:
+        >>> X = torch.arange(9.0).reshape(1, 3, 3)
+        >>> conv_by_matmul(X, torch.ones(3, 3))  # 每个位置周围 3×3 窗口之和
+        tensor([[[ 8., 15., 12.],
+                 [21., 36., 27.],
+                 [20., 33., 24.]]])
+    """
+    check_conv_by_matmul_args(X, V)
+    n, h, w = X.shape
+    delta = (V.shape[0] // 2, V.shape[1] // 2)
+    windows = F.unfold(X[:, None], V.shape, padding=delta)  # (n, (2Δ+1)², h·w)
+    columns = windows.transpose(0, 1).reshape(V.numel(), n * h * w)
+    return (V.reshape(1, -1) @ columns).reshape(n, h, w)
+# --8<-- [end:conv_by_matmul]

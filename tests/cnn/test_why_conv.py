@@ -9,6 +9,7 @@ from torch import nn
 
 from lessons_src.cnn.why_conv import (
     conv_as_dense_weight,
+    conv_by_matmul,
     dense_hidden,
     hidden_layer_param_counts,
 )
@@ -109,3 +110,29 @@ def test_bad_dense_weight_arguments():
         dense_hidden(torch.ones(3, 3, 2, 2), torch.ones(3, 3))
     with pytest.raises(ValueError, match="4 维张量"):
         dense_hidden(torch.ones(9, 9), torch.ones(3, 3))
+
+
+# ----- conv_by_matmul -----
+
+
+@pytest.mark.parametrize(
+    ("n", "h", "w", "k_h", "k_w"), [(1, 4, 5, 3, 3), (3, 7, 6, 5, 3), (2, 2, 2, 5, 5), (1, 3, 3, 1, 1)]
+)
+def test_conv_by_matmul_matches_conv2d_and_dense_weight(n, h, w, k_h, k_w):
+    torch.manual_seed(0)
+    X, V = torch.randn(n, h, w, dtype=torch.float64), torch.randn(k_h, k_w, dtype=torch.float64)
+    H = conv_by_matmul(X, V)
+    reference = F.conv2d(X[:, None], V[None, None], padding=(k_h // 2, k_w // 2))[:, 0]
+    assert H.shape == (n, h, w)
+    assert torch.allclose(H, reference)
+    W = conv_as_dense_weight(V, h, w)
+    assert torch.allclose(H[0], dense_hidden(W, X[0]))
+
+
+def test_conv_by_matmul_bad_input():
+    with pytest.raises(ValueError, match=r"参数 X 应为 3 维张量，实际形状为 \(1, 1, 4, 4\)"):
+        conv_by_matmul(torch.zeros(1, 1, 4, 4), torch.zeros(3, 3))
+    with pytest.raises(ValueError, match="卷积核 V 的高和宽应为奇数 2Δ\\+1，实际形状为 \\(2, 3\\)"):
+        conv_by_matmul(torch.zeros(1, 4, 4), torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="参数 V 应为浮点张量"):
+        conv_by_matmul(torch.zeros(1, 4, 4), torch.ones(3, 3, dtype=torch.long))
