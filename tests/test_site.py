@@ -77,21 +77,38 @@ def test_no_page_loads_anything_from_another_host(site):
         assert imports == [], f"{stylesheet.relative_to(site)} 引用了第三方资源：{imports}"
 
 
-def test_katex_is_served_by_the_site(site):
-    page = site / "mlp" / "activation-functions" / "index.html"
-    loaded = parse(page).loaded
-    for asset in ("assets/katex/katex.min.js", "assets/katex/contrib/auto-render.min.js", "assets/katex/katex.min.css"):
-        assert any(url.endswith(asset) for url in loaded), asset
-        assert (site / asset).is_file()
+def test_katex_css_and_fonts_are_served_by_the_site_and_only_where_there_is_math(site):
+    math_page = parse(site / "mlp" / "activation-functions" / "index.html").loaded
+    assert any(url.endswith("assets/katex/katex.min.css") for url in math_page)
+    assert not any("katex" in url for url in parse(site / "index.html").loaded)  # 首页没有公式
     css = (site / "assets" / "katex" / "katex.min.css").read_text("utf-8")
     for font in re.findall(r"url\((fonts/[^)]+)\)", css):
         assert (site / "assets" / "katex" / font).is_file(), font
 
 
-def test_formulas_are_marked_for_katex(site):
+def test_no_page_loads_a_math_script(site):
+    """公式在构建时就渲染好了：网站不发布也不加载 KaTeX（或 MathJax）的脚本。"""
+    assert not (site / "assets" / "katex" / "katex.min.js").exists()
+    assert not list(site.rglob("auto-render*.js"))
+    for page in html_pages(site):
+        scripts = [url for url in parse(page).loaded if url.endswith(".js")]
+        assert not [url for url in scripts if re.search(r"katex|mathjax", url, re.I)], page.relative_to(site)
+
+
+_CODE_OR_MATH = re.compile(
+    r"<(pre|code|script|style|textarea|annotation)\b.*?</\1>|<span class=\"katex\">.*?</math></span>", re.DOTALL
+)
+
+
+def test_formulas_are_rendered_at_build_time(site):
     html = (site / "mlp" / "activation-functions" / "index.html").read_text("utf-8")
-    assert html.count('class="arithmatex"') >= 10
-    assert r"\sigma'(x)" in html
+    assert html.count('<span class="katex">') >= 10
+    assert "\\sigma&#x27;(x)" in html  # TeX 源码留在 MathML 的 annotation 里
+    for page in html_pages(site):
+        text = _CODE_OR_MATH.sub("", page.read_text("utf-8"))
+        text = re.sub(r"<[^>]+>", "", text)
+        raw = re.findall(r"\\\(|\\\[|\$\$|\\frac", text)
+        assert raw == [], f"{page.relative_to(site)}: 页面文字里还有没渲染的 TeX：{raw}"
 
 
 def test_lesson_page_links_a_notebook_that_matches_the_page(site):
@@ -250,7 +267,9 @@ def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
     page = browser.new_page()
     hosts: set[str] = set()
     errors: list[str] = []
+    scripts: list[str] = []
     page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    page.on("request", lambda request: request.resource_type == "script" and scripts.append(request.url))
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.on("pageerror", lambda error: errors.append(str(error)))
     rendered = 0
@@ -265,6 +284,29 @@ def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
     assert rendered >= 40
     assert hosts == {server.split("/")[2]}, f"页面请求了本地服务器以外的主机：{hosts}"
     assert errors == []
+    assert not [url for url in scripts if re.search(r"katex|mathjax", url, re.I)]
+
+
+# KaTeX 的样式表已生效：公式用 KaTeX 的字体，给屏幕阅读器的 MathML 在视觉上隐藏
+KATEX_STYLED = """() => {
+    const katex = document.querySelector('.arithmatex .katex-html');
+    const mathml = document.querySelector('.arithmatex .katex-mathml');
+    return katex !== null && getComputedStyle(katex.closest('.katex')).fontFamily.includes('KaTeX_Main')
+        && getComputedStyle(mathml).position === 'absolute';
+}"""
+
+
+@pytest.mark.parametrize("url", ["mlp/activation-functions/", "preface/quickstart/", "mlp/dropout/"])
+def test_formulas_display_with_javascript_disabled(server, browser, url):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server + url)
+    formulas = page.locator(".arithmatex .katex-html")
+    assert formulas.count() >= 2
+    assert formulas.first.is_visible()
+    styled = page.evaluate(KATEX_STYLED)
+    context.close()
+    assert styled, f"{url}: 没有 JavaScript 时公式没有 KaTeX 的样式"
 
 
 @pytest.mark.parametrize(
@@ -308,6 +350,25 @@ def test_chinese_search_finds_the_page(server, browser, query, expected):
     assert position < 3 or len(ahead) < 3, (pages[: position + 1], ahead)
 
 
+def test_search_index_is_downloaded_only_when_the_reader_uses_search(server, browser):
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server + "mlp/activation-functions/")
+    page.wait_for_load_state("networkidle")
+    page.locator("article a[href*='multilayer-perceptron']").first.click()  # 即时导航换页
+    page.wait_for_url("**/mlp/multilayer-perceptron/")
+    page.wait_for_load_state("networkidle")
+    assert not [url for url in requested if "search_index" in url], "读者还没用搜索，页面就下载了搜索索引"
+    page.keyboard.press("s")  # Material 的快捷键：光标进入搜索框
+    page.keyboard.type("激活函数")
+    page.locator(".md-search-result__item").first.wait_for(timeout=15_000)
+    first = page.locator(".md-search-result__item a").first.get_attribute("href")
+    page.close()
+    assert len([url for url in requested if url.endswith("search/search_index.json")]) == 1
+    assert "activation-functions" in first
+
+
 def test_copy_button_copies_only_the_code(server, browser):
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
@@ -337,9 +398,10 @@ def test_instant_navigation_keeps_the_page_alive(server, browser):
     page.wait_for_load_state("networkidle")
     survived = page.evaluate("window.__still_here === true")
     rendered = page.locator(".arithmatex .katex").count()
+    page.wait_for_function(KATEX_STYLED)  # 章首页没有公式；换页时 Material 把新页面 <head> 里的 KaTeX 样式表补上
     page.close()
     assert survived, "换页时整页重新加载了：即时导航没有生效"
-    assert rendered > 10, "即时导航换页后公式没有重新渲染"
+    assert rendered > 10, "即时导航换页后公式不在页面上"
 
 
 def test_palette_toggle_switches_between_light_and_dark(server, browser):
