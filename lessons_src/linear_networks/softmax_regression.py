@@ -441,7 +441,7 @@ class CountingBatches:
 
 # --8<-- [start:train_epoch]
 def train_epoch(
-    model: nn.Module, train_iter: Batches, loss_fn: LossFn, optimizer: torch.optim.Optimizer
+    model: nn.Module, train_iter: Batches, loss_fn: LossFn, optimizer: Updater
 ) -> tuple[float, float]:
     """训练一轮（遍历一次训练集），返回 ``(平均损失, 训练准确率)``。
 

@@ -302,6 +302,7 @@ def ridge_predict(
 
 
 def check_mlp_predict_args(
+    *,
     X_train: object,
     y_train: object,
     X_eval: object,
@@ -346,8 +347,7 @@ def mlp_predict(
         >>> rmse(y_hat, y) < 0.1
         True
     """
-    check_mlp_predict_args(X_train, y_train, X_eval, num_hiddens, num_epochs,
-                           lr, weight_decay, seed)
+    check_mlp_predict_args(**locals())  # 此时 locals() 只有这些参数
     y_mean, y_std = y_train.mean(), y_train.std()
     target = ((y_train - y_mean) / y_std).unsqueeze(1)   # (n, 1)，与输出同形
     torch.manual_seed(seed)
