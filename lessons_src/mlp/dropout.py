@@ -11,9 +11,12 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from lessons_src.checks import require_positive_int, require_real, require_tensor
+from lessons_src.checks import require_module, require_positive_int, require_real, require_tensor
+from lessons_src.linear_networks.softmax_regression import Batches, train_epoch
+from lessons_src.mlp.early_stopping import evaluate_loss
+from lessons_src.mlp.model_selection import LossCurves
 
-__all__ = ["Dropout", "dropout_layer", "dropout_mlp"]
+__all__ = ["Dropout", "dropout_layer", "dropout_mlp", "fit_loss_curves"]
 
 
 def check_dropout_layer_args(X: object, p: object) -> float:
@@ -140,3 +143,47 @@ def dropout_mlp(
         width = hidden
     layers.append(nn.Linear(width, num_outputs))
     return nn.Sequential(*layers)
+
+
+def check_fit_loss_curves_args(model: object, optimizer: object, num_epochs: object) -> None:
+    """检查 :func:`fit_loss_curves` 的参数：``model`` 是 ``nn.Module``，``optimizer`` 有 ``zero_grad()`` 和
+    ``step()``，``num_epochs`` 是正整数。"""
+    require_module(model, "model")
+    if not all(callable(getattr(optimizer, method, None)) for method in ("zero_grad", "step")):
+        raise TypeError(
+            f"参数 optimizer 应为优化器（有 zero_grad() 和 step() 方法），实际得到 {type(optimizer).__name__}"
+        )
+    require_positive_int(num_epochs, "num_epochs")
+
+
+# --8<-- [start:fit_loss_curves]
+def fit_loss_curves(
+    model: nn.Module,
+    train_iter: Batches,
+    train_eval_iter: Batches,
+    test_iter: Batches,
+    optimizer: torch.optim.Optimizer,
+    num_epochs: int,
+) -> LossCurves:
+    """训练 ``num_epochs`` 轮，每轮结束时在**评估模式**下算训练集和测试集上的平均交叉熵损失。
+
+    ``train_eval_iter`` 与 ``train_iter`` 是同一个训练集，只是不打乱（评估时顺序无关紧要）。
+    评估模式下暂退法关闭，所以记录的训练损失可以与测试损失直接比较。
+
+    Examples:
+        >>> from torch.utils.data import DataLoader, TensorDataset
+        >>> data = DataLoader(TensorDataset(torch.rand(8, 1, 8, 8), torch.arange(8) % 10), batch_size=4)
+        >>> net = dropout_mlp(64, (16,), (0.5,), 10)
+        >>> curves = fit_loss_curves(net, data, data, data, torch.optim.SGD(net.parameters(), lr=0.1), 3)
+        >>> len(curves.train_loss), len(curves.test_loss)
+        (3, 3)
+    """
+    check_fit_loss_curves_args(model, optimizer, num_epochs)
+    loss_fn = nn.CrossEntropyLoss()
+    curves = LossCurves()
+    for _ in range(num_epochs):
+        train_epoch(model, train_iter, loss_fn, optimizer)  # 训练模式：暂退法开启
+        curves.train_loss.append(evaluate_loss(model, train_eval_iter, loss_fn))
+        curves.test_loss.append(evaluate_loss(model, test_iter, loss_fn))
+    return curves
+# --8<-- [end:fit_loss_curves]

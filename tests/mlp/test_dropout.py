@@ -5,8 +5,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
-from lessons_src.mlp.dropout import Dropout, dropout_layer, dropout_mlp
+from lessons_src.mlp.dropout import Dropout, dropout_layer, dropout_mlp, fit_loss_curves
+from lessons_src.mlp.early_stopping import evaluate_loss
 
 probabilities = st.floats(min_value=0.01, max_value=0.99, allow_nan=False)
 
@@ -142,3 +144,30 @@ def test_bad_mlp_arguments():
         dropout_mlp(64, (0,), (0.5,), 10)
     with pytest.raises(ValueError, match="参数 num_inputs 应为正整数，实际得到 -1"):
         dropout_mlp(-1, (8,), (0.5,), 10)
+
+
+def test_fit_loss_curves_records_eval_mode_losses_every_epoch():
+    torch.manual_seed(0)
+    data = TensorDataset(torch.rand(40, 1, 8, 8), torch.arange(40) % 10)
+    train_iter = DataLoader(data, batch_size=8, shuffle=True)
+    eval_iter = DataLoader(data, batch_size=40)
+    net = dropout_mlp(64, (32,), (0.5,), 10)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-2)
+    curves = fit_loss_curves(net, train_iter, eval_iter, eval_iter, optimizer, 20)
+    assert len(curves.train_loss) == len(curves.test_loss) == 20
+    # 训练集与“测试集”是同一批数据，评估模式下两者必须相等（暂退法关闭，结果确定）
+    assert curves.train_loss == curves.test_loss
+    assert curves.train_loss[-1] < curves.train_loss[0]
+    assert curves.train_loss[-1] == evaluate_loss(net, eval_iter, torch.nn.CrossEntropyLoss())
+    assert net.training  # 评估之后恢复训练模式
+
+
+def test_fit_loss_curves_rejects_bad_arguments():
+    net = dropout_mlp(64, (8,), (0.5,), 10)
+    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(TypeError, match="model 应为 nn.Module"):
+        fit_loss_curves("net", [], [], [], optimizer, 1)
+    with pytest.raises(TypeError, match="optimizer 应为优化器"):
+        fit_loss_curves(net, [], [], [], "adam", 1)
+    with pytest.raises(ValueError, match="num_epochs 应为正整数"):
+        fit_loss_curves(net, [], [], [], optimizer, 0)
