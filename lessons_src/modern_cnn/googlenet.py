@@ -91,7 +91,7 @@ def check_googlenet_args(in_channels: object, num_classes: object, ratio: object
     （它们都能整除网络中的每个通道数，各路径的通道数之和才与下一个块的输入对得上）。"""
     require_positive_int(in_channels, "in_channels")
     require_positive_int(num_classes, "num_classes")
-    require_choice(ratio, "ratio", (1, 2, 4, 8))
+    require_choice(require_positive_int(ratio, "ratio"), "ratio", (1, 2, 4, 8))
 
 
 # --8<-- [start:googlenet]

@@ -49,7 +49,7 @@ def check_nin_args(in_channels: object, num_classes: object, dropout: object, ra
     require_positive_int(in_channels, "in_channels")
     require_positive_int(num_classes, "num_classes")
     require_real(dropout, "dropout", within="[0, 1)", what="暂退概率")
-    require_choice(ratio, "ratio", WIDTH_RATIOS)
+    require_choice(require_positive_int(ratio, "ratio"), "ratio", WIDTH_RATIOS)
 
 
 # --8<-- [start:nin]

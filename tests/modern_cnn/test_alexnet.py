@@ -258,3 +258,44 @@ def test_multiply_adds_removes_hooks_when_the_forward_pass_fails():
 def test_bad_multiply_adds_arguments(net, shape, error, message):
     with pytest.raises(error, match=message):
         multiply_adds(net, shape)
+
+
+@pytest.mark.parametrize("ratio", [2, 16, 32])
+def test_ratio_divides_every_width(ratio):
+    net = meta_alexnet(ratio=ratio)
+    widths = [m.out_channels for m in net if isinstance(m, nn.Conv2d)]
+    assert widths == [96 // ratio, 256 // ratio, 384 // ratio, 384 // ratio, 256 // ratio]
+    hidden = [m.out_features for m in net if isinstance(m, nn.Linear)]
+    assert hidden == [4096 // ratio, 4096 // ratio, 10]
+    assert net(torch.zeros(2, 1, 224, 224, device="meta")).shape == (2, 10)
+
+
+def test_ratio_one_is_the_full_network():
+    assert count_parameters(meta_alexnet(ratio=1)) == count_parameters(meta_alexnet())
+
+
+@pytest.mark.parametrize("ratio", [3, 64])
+def test_bad_ratio(ratio):
+    with pytest.raises(ValueError, match=r"参数 ratio 应为 1 或 2 或 4 或 8 或 16 或 32，实际得到"):
+        alexnet(ratio=ratio)
+
+
+@pytest.mark.parametrize(("ratio", "error"), [(0, ValueError), (True, TypeError), (2.0, TypeError)])
+def test_ratio_must_be_a_positive_int(ratio, error):
+    with pytest.raises(error, match="ratio 应为正整数"):
+        alexnet(ratio=ratio)
+
+
+def test_init_kaiming_uses_variance_two_over_fan_in():
+    from lessons_src.modern_cnn.alexnet import init_kaiming
+
+    torch.manual_seed(0)
+    conv, linear = nn.Conv2d(64, 128, kernel_size=3), nn.Linear(2000, 300)
+    for layer, fan_in in [(conv, 64 * 9), (linear, 2000)]:
+        init_kaiming(layer)
+        assert torch.all(layer.bias == 0)
+        assert layer.weight.var().item() == pytest.approx(2 / fan_in, rel=0.05)
+    relu = nn.ReLU()
+    init_kaiming(relu)  # 没有参数的模块不变，也不报错
+    with pytest.raises(TypeError, match="module"):
+        init_kaiming("conv")

@@ -194,3 +194,28 @@ def test_the_input_check_accepts_any_side_length():
     net = meta_googlenet(in_channels=3)
     for size in (1, 7, 96, 300):
         assert net(torch.zeros(2, 3, size, size, device="meta")).shape == (2, 10)
+
+
+@pytest.mark.parametrize("ratio", [1, 2, 4, 8])
+def test_googlenet_ratio_divides_every_channel_count(ratio):
+    net = meta_googlenet(ratio=ratio)
+    blocks = [m for m in net.modules() if isinstance(m, Inception)]
+    assert [b.out_channels for b in blocks] == [c // ratio for c in (256, 480, 512, 512, 512, 528, 832, 832, 1024)]
+    assert all(a.out_channels == b.in_channels for a, b in itertools.pairwise(blocks))
+    assert net[-1].in_features == 1024 // ratio
+    assert net(torch.zeros(2, 1, 32, 32, device="meta")).shape == (2, 10)
+
+
+def test_googlenet_ratio_eight_parameter_count():
+    assert count_parameters(meta_googlenet(ratio=8)) == 95_668
+
+
+@pytest.mark.parametrize(("ratio", "error", "message"), [
+    (3, ValueError, "参数 ratio 应为 1 或 2 或 4 或 8，实际得到 3"),
+    (16, ValueError, "参数 ratio 应为 1 或 2 或 4 或 8，实际得到 16"),
+    (0, ValueError, "ratio 应为正整数"),
+    (2.0, TypeError, "ratio 应为正整数"),
+])
+def test_googlenet_bad_ratio(ratio, error, message):
+    with pytest.raises(error, match=message):
+        googlenet(ratio=ratio)

@@ -173,3 +173,27 @@ def test_class_scores_are_non_negative_and_work_with_cross_entropy():
     assert (shifted >= 0).all()
     y = torch.tensor([0, 3, 5, 9])
     assert torch.allclose(nn.functional.cross_entropy(shifted, y), nn.functional.cross_entropy(logits, y))
+
+
+@pytest.mark.parametrize("ratio", [2, 8, 32])
+def test_nin_ratio_narrows_the_first_three_blocks(ratio):
+    with torch.device("meta"):
+        net = nin(ratio=ratio)
+    assert [net[i][0].out_channels for i in (0, 2, 4, 7)] == [96 // ratio, 256 // ratio, 384 // ratio, 10]
+    assert net(torch.zeros(2, 1, 67, 67, device="meta")).shape == (2, 10)
+
+
+def test_nin_ratio_one_is_the_full_network():
+    with torch.device("meta"):
+        assert count_parameters(nin(ratio=1)) == count_parameters(nin()) == 1_992_166
+
+
+@pytest.mark.parametrize(("ratio", "error", "message"), [
+    (3, ValueError, "参数 ratio 应为 1 或 2 或 4 或 8 或 16 或 32，实际得到 3"),
+    (64, ValueError, "参数 ratio 应为 1 或 2 或 4 或 8 或 16 或 32"),
+    (0, ValueError, "ratio 应为正整数"),
+    ("8", TypeError, "ratio 应为正整数"),
+])
+def test_nin_bad_ratio(ratio, error, message):
+    with pytest.raises(error, match=message):
+        nin(ratio=ratio)
