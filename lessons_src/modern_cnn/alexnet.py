@@ -4,6 +4,8 @@
 :func:`lessons_src.cnn.lenet.layer_summary` 和 :func:`lessons_src.cnn.lenet.count_parameters` 查看。
 本章的网络构造函数都给返回的网络装上 :class:`InputShape` 钩子，输入形状不对时在入口处给出清楚的报错。
 :func:`multiply_adds` 数出每个卷积层和全连接层的乘加次数（本章练习用它比较各网络的计算量）。
+``ratio`` 参数把网络变窄，页面上训练的缩小版就是 ``alexnet(ratio=16)``；
+:func:`init_kaiming` 是本章没有批量规范化的 ReLU 网络共用的 He 初始化。
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """含并行连结的网络 GoogLeNet：Inception 块和由五个阶段组成的 GoogLeNet（96×96 输入的版本）。
 
-对应页面 ``docs/modern-cnn/googlenet.md``。
+对应页面 ``docs/modern-cnn/googlenet.md``。``googlenet(ratio=8)`` 是页面上训练的缩小版。
 """
 
 from __future__ import annotations

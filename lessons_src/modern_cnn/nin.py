@@ -1,6 +1,6 @@
 """网络中的网络 NiN：NiN 块（一个卷积层加两个 1×1 卷积层）和以全局平均汇聚层收尾的 NiN。
 
-对应页面 ``docs/modern-cnn/nin.md``。
+对应页面 ``docs/modern-cnn/nin.md``。``nin(ratio=8)`` 是页面上训练的缩小版。
 """
 
 from __future__ import annotations
