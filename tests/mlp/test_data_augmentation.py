@@ -5,7 +5,12 @@ import torch
 from torch.utils.data import DataLoader
 from torchvision.transforms import v2
 
-from lessons_src.mlp.data_augmentation import AugmentedDataset, digit_augmentation, plot_augmentations
+from lessons_src.mlp.data_augmentation import (
+    AugmentedDataset,
+    digit_augmentation,
+    plot_augmentations,
+    train_small_mlp,
+)
 
 
 def _digit():
@@ -87,6 +92,7 @@ def test_plot_has_original_and_augmented_panels():
         ({"translate": -0.1}, ValueError, r"translate（最大平移比例）应在 \[0, 1\] 内"),
         ({"scale": 1.0}, ValueError, r"scale（缩放幅度，缩放倍数 1 - scale 须为正）应在 \[0, 1\) 内"),
         ({"scale": "0.1"}, TypeError, "scale（.*）应为实数"),
+        ({"interpolation": "nearest"}, TypeError, "interpolation 应为 v2.InterpolationMode"),
     ],
 )
 def test_bad_augmentation_arguments(kwargs, error, message):
@@ -114,3 +120,41 @@ def test_bad_dataset_and_plot_arguments():
         plot_augmentations(_digit(), None)
     with pytest.raises(TypeError, match="label 应为字符串"):
         plot_augmentations(_digit(), digit_augmentation(), label=3)
+
+
+def test_nearest_interpolation_keeps_pixel_values():
+    torch.manual_seed(0)
+    image = torch.randint(0, 17, (1, 8, 8)).float() / 16
+    nearest = digit_augmentation(10, 0, 0, interpolation=v2.InterpolationMode.NEAREST)
+    assert nearest.interpolation == v2.InterpolationMode.NEAREST
+    values = set((image * 16).round().flatten().tolist())
+    for _ in range(5):
+        out = nearest(image)
+        assert set((out * 16).flatten().tolist()) <= values | {0.0}  # 只挪位置，出画的地方补 0
+
+
+def test_train_small_mlp_is_reproducible_and_fits_the_training_set():
+    torch.manual_seed(1)
+    images = torch.rand(30, 1, 8, 8)
+    labels = torch.arange(30) % 10
+    a = train_small_mlp(images, labels, None, num_epochs=30, seed=3)
+    b = train_small_mlp(images, labels, None, num_epochs=30, seed=3)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    with torch.no_grad():
+        assert (a(images).argmax(dim=1) == labels).float().mean() > 0.9
+    augmented = train_small_mlp(images, labels, digit_augmentation(), num_epochs=2, seed=3)
+    assert not all(torch.equal(p, q) for p, q in zip(a.parameters(), augmented.parameters()))
+
+
+def test_bad_train_small_mlp_arguments():
+    images, labels = torch.rand(4, 1, 8, 8), torch.arange(4)
+    with pytest.raises(ValueError, match=r"\(n, 1, 8, 8\)"):
+        train_small_mlp(torch.rand(4, 1, 16, 16), labels, None)
+    with pytest.raises(TypeError, match="参数 images 应为浮点张量"):
+        train_small_mlp(images.long(), labels, None)
+    with pytest.raises(ValueError, match="labels 的形状应为"):
+        train_small_mlp(images, labels[:3], None)
+    with pytest.raises(TypeError, match="transform 应可调用"):
+        train_small_mlp(images, labels, "rotate")
+    with pytest.raises(ValueError, match="num_epochs 应为正整数"):
+        train_small_mlp(images, labels, None, num_epochs=0)
