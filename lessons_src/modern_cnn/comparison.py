@@ -93,7 +93,8 @@ def compare_architectures(
     check_compare_architectures_args(nets, num_epochs, batch_size, lr, seed)
     results = []
     for name, (build, image_size) in nets.items():
-        train_iter, test_iter = digits_loaders(batch_size=batch_size, resize=image_size)
+        train_iter, test_iter = digits_loaders(batch_size=batch_size,
+                                               resize=image_size)
         torch.manual_seed(seed)
         net = build()
         net.apply(init_kaiming)
