@@ -132,7 +132,7 @@ def test_notebook_links_point_to_the_site(site, port):
     """下载的笔记本离开了网站：文字里指向其他页面的链接必须是网站上的绝对地址。"""
     notebook = nbformat.read(site / "workflow" / "training-workflow.ipynb", as_version=4)
     prose = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
-    targets = re.findall(r"\]\(([^)\s]+)", prose)
+    targets = [t for t in re.findall(r"\]\(([^)\s]+)", prose) if not t.startswith("#")]  # 本页内的锚点留在笔记本里
     assert targets
     assert all(target.startswith(f"http://127.0.0.1:{port}/") for target in targets), targets
     assert f"http://127.0.0.1:{port}/workflow/data-split/#分层划分" in targets
@@ -263,7 +263,25 @@ def page_urls(site: Path) -> list[str]:
 RENDERED = "() => [...document.querySelectorAll('.arithmatex')].every(e => e.querySelector('.katex, .katex-error'))"
 
 
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def axe_script() -> str:
+    """axe-core（Deque 的无障碍检查引擎，npm 包 axe-core）的脚本；PyPI 的 axe-playwright-python 随包带着它。"""
+    import axe_playwright_python
+
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text("utf-8")
+
+
+def axe_violations(page, script: str) -> list[str]:
+    """在当前页面上运行 axe-core 的 WCAG 2 A/AA 规则，返回“规则：第一个出问题的元素”。"""
+    page.add_script_tag(content=script)
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    return [f"{v['id']}（{len(v['nodes'])} 处）：{v['nodes'][0]['html'][:120]}" for v in result["violations"]]
+
+
 def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
+    """每一页：公式已渲染、没有 KaTeX 报错、不请求别的主机和公式脚本、没有控制台错误。"""
     page = browser.new_page()
     hosts: set[str] = set()
     errors: list[str] = []
@@ -287,10 +305,42 @@ def test_every_page_renders_its_formulas_and_stays_local(site, server, browser):
     assert not [url for url in scripts if re.search(r"katex|mathjax", url, re.I)]
 
 
+def test_axe_core_reports_a_low_contrast_text(browser):
+    """检查本身会失败：对比度不够的文字被 axe-core 报出来。"""
+    page = browser.new_page()
+    page.set_content('<html lang="zh"><head><title>t</title></head><body><main>'
+                     '<p style="color:#999;background:#fff">对比度只有 2.8:1 的文字</p></main></body></html>')
+    found = axe_violations(page, axe_script())
+    page.close()
+    assert [v for v in found if v.startswith("color-contrast")], found
+
+
+# 每种页面各一页：首页、课程页（公式、代码、输出、图、提示框、练习）、API 参考页、笔记本页面、术语表（表格、大量链接）。
+# axe-core 的对比度规则要逐个检查文字元素，一页要几秒；AXE_ALL_PAGES=1 时检查每一页（两种配色约 10 分钟）。
+AXE_PAGES = ["", "mlp/activation-functions/", "appendix/api/mlp/", "preface/quickstart/", "appendix/glossary/"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_pass_axe_core_wcag_2_a_and_aa(site, server, browser, scheme):
+    import os
+
+    urls = page_urls(site) if os.environ.get("AXE_ALL_PAGES") else AXE_PAGES
+    script = axe_script()
+    page = browser.new_page(color_scheme=scheme)
+    violations = {}
+    for url in urls:
+        page.goto(server + url)
+        page.wait_for_load_state("networkidle")  # 包括换页后给横向滚动的公式加 tabindex 的脚本
+        if found := axe_violations(page, script):
+            violations[url] = found
+    page.close()
+    assert violations == {}, violations
+
+
 # KaTeX 的样式表已生效：公式用 KaTeX 的字体，给屏幕阅读器的 MathML 在视觉上隐藏
 KATEX_STYLED = """() => {
-    const katex = document.querySelector('.arithmatex .katex-html');
-    const mathml = document.querySelector('.arithmatex .katex-mathml');
+    const katex = document.querySelector('article .arithmatex .katex-html');
+    const mathml = document.querySelector('article .arithmatex .katex-mathml');
     return katex !== null && getComputedStyle(katex.closest('.katex')).fontFamily.includes('KaTeX_Main')
         && getComputedStyle(mathml).position === 'absolute';
 }"""
@@ -301,7 +351,7 @@ def test_formulas_display_with_javascript_disabled(server, browser, url):
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.goto(server + url)
-    formulas = page.locator(".arithmatex .katex-html")
+    formulas = page.locator("article .arithmatex .katex-html")
     assert formulas.count() >= 2
     assert formulas.first.is_visible()
     styled = page.evaluate(KATEX_STYLED)
@@ -356,7 +406,7 @@ def test_search_index_is_downloaded_only_when_the_reader_uses_search(server, bro
     page.on("request", lambda request: requested.append(request.url))
     page.goto(server + "mlp/activation-functions/")
     page.wait_for_load_state("networkidle")
-    page.locator("article a[href*='multilayer-perceptron']").first.click()  # 即时导航换页
+    page.locator("a.md-footer__link--next").click()  # 即时导航换到下一页
     page.wait_for_url("**/mlp/multilayer-perceptron/")
     page.wait_for_load_state("networkidle")
     assert not [url for url in requested if "search_index" in url], "读者还没用搜索，页面就下载了搜索索引"

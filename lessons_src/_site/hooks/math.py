@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     script = Path(config.docs_dir) / KATEX_SCRIPT
     cache = cache_dir_for(config.config_file_path).parent / "katex" / "formulas.json"
     _state["renderer"] = KatexRenderer(script, cache_file=cache)
+    _state["formulas"], _state["seconds"] = 0, 0.0
     return config
 
 
@@ -119,6 +121,7 @@ def render_page_math(output: str, renderer: KatexRenderer, page: Page) -> tuple[
 
 def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str:
     renderer: KatexRenderer = _state["renderer"]
+    start = time.perf_counter()
     output, count = render_page_math(output, renderer, page)
     if count:
         href = get_relative_url(KATEX_CSS, page.url)
@@ -127,11 +130,13 @@ def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str:
         site_css = _SITE_CSS.search(output)
         at = site_css.start() if site_css else output.index("</head>")
         output = f"{output[:at]}{link}\n      {output[at:]}"
+    _state["formulas"] += count
+    _state["seconds"] += time.perf_counter() - start
     return output
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:
     renderer: KatexRenderer = _state["renderer"]
-    if renderer.rendered:
-        log.info("KaTeX 渲染了 %d 个新公式（其余来自缓存）", renderer.rendered)
+    log.info("公式 %d 个，其中 %d 个由 KaTeX 新渲染（其余来自缓存），用时 %.2f 秒",
+             _state["formulas"], renderer.rendered, _state["seconds"])
     renderer.save()
