@@ -104,10 +104,12 @@ def test_a_bad_formula_fails_the_strict_build(tmp_path, caplog):
     for name in ("katex.min.js", "katex.min.css"):
         shutil.copy(KATEX / name, project / "docs" / "assets" / "katex" / name)
     config = (project / "mkdocs.yml").read_text("utf-8")
-    config = config.replace("markdown_extensions:\n", "markdown_extensions:\n  - pymdownx.arithmatex:\n      generic: true\n")
+    arithmatex = "markdown_extensions:\n  - pymdownx.arithmatex:\n      generic: true\n"
+    config = config.replace("markdown_extensions:\n", arithmatex)
     (project / "mkdocs.yml").write_text(config, "utf-8")
     page = project / "docs" / "other.md"
-    page.write_text(page.read_text("utf-8") + "\n好的公式 $e^{i\\pi} + 1 = 0$，坏的公式\n\n$$\n\\frac{1}{\n$$\n", "utf-8")
+    formulas = "\n好的公式 $e^{i\\pi} + 1 = 0$，坏的公式\n\n$$\n\\frac{1}{\n$$\n"
+    page.write_text(page.read_text("utf-8") + formulas, "utf-8")
     html = build_site(project)
     assert "katex.min.css" not in (project / "site" / "index.html").read_text("utf-8")  # 没有公式的页面不加载
     other = (project / "site" / "other.html").read_text("utf-8")

@@ -52,6 +52,10 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     return config
 
 
+def _wrap(rendered: str, *, display: bool) -> str:
+    return f'<div class="arithmatex">{rendered}</div>' if display else f'<span class="arithmatex">{rendered}</span>'
+
+
 class _PageMath:
     """一个页面里的公式：逐个渲染，记下报错。"""
 
@@ -83,7 +87,7 @@ class _PageMath:
         def replace(match: re.Match[str]) -> str:
             display = match.group("display") is not None
             rendered = self(match.group("display") if display else match.group("inline"), display=display)
-            return f'<div class="arithmatex">{rendered}</div>' if display else f'<span class="arithmatex">{rendered}</span>'
+            return _wrap(rendered, display=display)
 
         return _MARKED.sub(replace, text)
 
@@ -91,7 +95,7 @@ class _PageMath:
         def replace(match: re.Match[str]) -> str:
             if "\\(" not in match.group(2):
                 return match.group(0)
-            inner = _RAW_INLINE.sub(lambda m: f'<span class="arithmatex">{self(m.group(1), display=False)}</span>', match.group(2))
+            inner = _RAW_INLINE.sub(lambda m: _wrap(self(m.group(1), display=False), display=False), match.group(2))
             return match.group(1) + inner + match.group(3)
 
         return _NAV_TITLE.sub(replace, text)
@@ -100,11 +104,12 @@ class _PageMath:
         def replace_math(match: re.Match[str]) -> str:
             display = match.group("display") is not None
             rendered = self(match.group("display") if display else match.group("inline"), display=display)
-            return f'<div class="arithmatex">{rendered}</div>' if display else f'<span class="arithmatex">{rendered}</span>'
+            return _wrap(rendered, display=display)
 
         def replace_cell(match: re.Match[str]) -> str:
             pieces = _CODE.split(match.group(2))
-            body = "".join(piece if index % 2 else _DOLLARS.sub(replace_math, piece) for index, piece in enumerate(pieces))
+            body = "".join(piece if index % 2 else _DOLLARS.sub(replace_math, piece)
+                           for index, piece in enumerate(pieces))
             return match.group(1) + body + match.group(3)
 
         return _NOTEBOOK_MARKDOWN.sub(replace_cell, text)
