@@ -400,26 +400,6 @@ def test_chinese_search_finds_the_page(server, browser, query, expected):
     assert position < 3 or len(ahead) < 3, (pages[: position + 1], ahead)
 
 
-def test_search_index_is_downloaded_only_when_the_reader_uses_search(server, browser):
-    page = browser.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.goto(server + "mlp/activation-functions/")
-    page.wait_for_load_state("networkidle")
-    page.locator("a.md-footer__link--next").click()  # 即时导航换到下一页
-    page.wait_for_url("**/mlp/multilayer-perceptron/")
-    page.wait_for_load_state("networkidle")
-    assert not [url for url in requested if "search_index" in url], "读者还没用搜索，页面就下载了搜索索引"
-    page.keyboard.press("s")  # Material 的快捷键：光标进入搜索框
-    page.wait_for_function("document.activeElement?.matches('input.md-search__input') === true")
-    page.keyboard.type("激活函数")  # 索引还在下载、搜索线程还在建索引时就输入：就绪后 Material 用输入框里的查询搜索
-    page.locator(".md-search-result__item").first.wait_for(timeout=60_000)  # 测试并行、机器繁忙时建索引要十几秒
-    first = page.locator(".md-search-result__item a").first.get_attribute("href")
-    page.close()
-    assert len([url for url in requested if url.endswith("search/search_index.json")]) == 1
-    assert "activation-functions" in first
-
-
 def test_copy_button_copies_only_the_code(server, browser):
     context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
     page = context.new_page()
