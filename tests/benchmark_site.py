@@ -11,6 +11,7 @@
   本地服务器像 GitHub Pages 等静态托管一样，对文本类文件（HTML、CSS、JS、JSON、SVG）按浏览器的
   ``Accept-Encoding`` 做 gzip 压缩，字体（woff2，本身已压缩）和图片原样发送；“传输”是浏览器实际
   收到的字节数（响应头 + 编码后的响应体，来自 Chromium 的统计），“解压后”是响应体解压后的大小；
+- 第一次搜索：索引在读者第一次输入查询时才下载，打印这一次传输的字节和出结果的秒数；
 - 网站中指向外部站点的链接（只列出，不访问）；
 - 作者的工作循环：在真实的 ``mkdocs serve`` 和 ``mkdocs serve --dirty`` 里改一句正文，多少秒后浏览器拿到
   新页面；改一个课程模块（``lessons_src/mlp/dropout.py`` 末尾加一行注释），多少页重新执行、多少秒后重建完成。
@@ -171,6 +172,45 @@ def measure_pages(site: Path) -> list[PageWeight]:
     return results
 
 
+def measure_first_search(site: Path, query: str = "激活函数") -> tuple[int, int, float]:
+    """打开首页、等网络空闲后第一次搜索：返回 (搜索前传输的字节, 搜索时传输的字节, 出结果的秒数)。
+
+    索引在读者第一次输入查询时才下载（lessons_src/_site/hooks/search.py），这里量的就是这一次的代价。
+    """
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gzip_handler(site))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        finished: list = []
+        page.on("requestfinished", finished.append)
+        page.goto(f"http://127.0.0.1:{httpd.server_port}/")
+        page.wait_for_load_state("networkidle")
+        start = len(finished)
+        box = page.locator("input.md-search__input")
+        box.click()
+        started = time.perf_counter()
+        box.fill(query)
+        box.dispatch_event("keyup")  # 输入法上屏时的 keyup
+        page.locator(".md-search-result__item").first.wait_for(timeout=60_000)
+        seconds = time.perf_counter() - started
+        page.wait_for_load_state("networkidle")
+
+        def size(requests) -> int:
+            return sum(r.sizes()["responseHeadersSize"] + r.sizes()["responseBodySize"] for r in requests)
+
+        before, during = size(finished[:start]), size(finished[start:])
+        browser.close()
+    httpd.shutdown()
+    return before, during, seconds
+
+
 class Serve:
     """在后台运行 ``mkdocs serve``，读它的日志，等待重建完成。"""
 
@@ -321,6 +361,10 @@ def main() -> int:
         over.append("load 前传输的字节")
     if max(row.requests for row in pages) > BUDGET_REQUESTS:
         over.append("请求数")
+
+    before, during, seconds = measure_first_search(site)
+    print(f"第一次搜索：首页网络空闲时已传输 {before / 1024:.0f} KB；输入查询后下载索引 {during / 1024:.0f} KB，"
+          f"{seconds:.1f} 秒后出结果（之后换页不再下载）")
 
     links = external_links(site)
     print(f"\n外部链接 {len(links)} 个（只列出，不访问）：")

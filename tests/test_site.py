@@ -160,15 +160,30 @@ def test_notebook_page_is_executed_at_build_time(site):
 
 
 def test_search_index_is_segmented_for_chinese(site):
-    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    index = json.loads((site / "search" / "search_docs.json").read_text("utf-8"))
     assert index["config"]["lang"] == ["zh"]
     page = next(doc for doc in index["docs"] if doc["location"] == "mlp/activation-functions/")
     assert "\u200b" in page["text"], "中文没有分词（jieba 没有生效）"
     assert "激活函数" in page["title"].replace("\u200b", "")
+    relu = next(doc for doc in index["docs"] if doc["location"] == "mlp/activation-functions/#relu")
+    assert "\u200b修正线性单元\u200b" in relu["text"], "术语表的术语应是一个词"
+    assert "修正线性单元" in relu["keywords"].split("\u200b"), "首次出现的那一节应带着这个术语"
+    assert index["config"]["fields"]["keywords"]["boost"] > index["config"]["fields"]["title"]["boost"]
+
+
+def test_page_start_downloads_only_the_search_configuration(site):
+    """页面启动时 Material 下载的索引只有配置；文档在读者搜索时才下载。每一页都用包了一层的搜索线程。"""
+    index = json.loads((site / "search" / "search_index.json").read_text("utf-8"))
+    assert index["docs"] == [] and index["config"]["fields"]["keywords"]
+    assert (site / "search" / "search_index.json").stat().st_size < 1024
+    assert (site / "assets" / "javascripts" / "workers" / "search-zh.js").exists()
+    for page in html_pages(site):
+        config = re.search(r'"search": "([^"]+)"', page.read_text("utf-8"))
+        assert config and re.search(r"/search-zh\.js\?material=search\.[0-9a-f]+\.min\.js$", config[1]), page
 
 
 def test_search_index_is_compact(site):
-    raw = (site / "search" / "search_index.json").read_text("utf-8")
+    raw = (site / "search" / "search_docs.json").read_text("utf-8")
     assert "激活" in raw, "索引应以 UTF-8 写出"
     assert re.search(r"(?<!\\)\\u[0-9a-fA-F]{4}", raw) is None, "索引中不应有 \\uXXXX 转义"
     assert "<pre" not in raw, "代码块的全文不应进入搜索索引"
@@ -398,6 +413,44 @@ def test_chinese_search_finds_the_page(server, browser, query, expected):
     assert position is not None, pages
     ahead = [href for href in pages[:position] if query not in ranked[href]]
     assert position < 3 or len(ahead) < 3, (pages[: position + 1], ahead)
+
+
+def test_search_index_is_downloaded_only_when_the_reader_searches(server, browser):
+    page = browser.new_page()
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(server + "mlp/activation-functions/")
+    page.wait_for_load_state("networkidle")
+    page.locator("a.md-footer__link--next").click()  # 即时导航换到下一页
+    page.wait_for_url("**/mlp/multilayer-perceptron/")
+    page.wait_for_load_state("networkidle")
+    page.keyboard.press("s")  # Material 的快捷键：光标进入搜索框
+    page.wait_for_function("document.activeElement?.matches('input.md-search__input') === true")
+    before_typing = [url for url in requested if "/search/" in url]
+    page.keyboard.type("激活函数")
+    page.locator("input.md-search__input").dispatch_event("keyup")  # 输入法上屏时的 keyup（Playwright 输入汉字时不发）
+    page.locator(".md-search-result__item").first.wait_for(timeout=60_000)
+    first = page.locator(".md-search-result__item a").first.get_attribute("href")
+    page.close()
+    assert [url.rsplit("/", 1)[1] for url in before_typing] == ["search_index.json"], "读者还没搜索，页面就下载了索引"
+    assert len([url for url in requested if url.endswith("/search/search_docs.json")]) == 1
+    assert "activation-functions" in first
+
+
+def test_every_glossary_term_finds_the_page_that_explains_it(server, browser):
+    """术语表每一行的中文和英文术语，在搜索框里搜，术语表写的“首次出现”那一页要在前三个页面里：至少 95 %。"""
+    from tests.glossary_search import glossary_rows, run_queries, score
+
+    rows = glossary_rows()
+    page = browser.new_page()
+    results = run_queries(page, server, [query for row in rows for query in row.queries])
+    page.close()
+    found, misses = score(rows, results)
+    total = sum(len(row.queries) for row in rows)
+    report = "\n".join(f"{query}: 应为 {expected}，前三个是 {pages}" for query, expected, pages in misses)
+    print(f"术语表搜索：{found}/{total} = {found / total:.1%}\n{report}")
+    assert len(rows) > 200 and total == 2 * len(rows)
+    assert found >= 0.95 * total, report
 
 
 def test_copy_button_copies_only_the_code(server, browser):
