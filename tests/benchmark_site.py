@@ -189,7 +189,7 @@ def measure_first_search(site: Path, query: str = "激活函数") -> tuple[int, 
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()
         finished: list = []
-        page.on("requestfinished", finished.append)
+        page.on("requestfinished", lambda request: finished.append(request))
         page.goto(f"http://127.0.0.1:{httpd.server_port}/")
         page.wait_for_load_state("networkidle")
         start = len(finished)
