@@ -128,3 +128,11 @@ def test_notebook_buttons_and_code_stay_out_of_the_index():
     assert page.content == "<h1>标题</h1><p>正文</p>"
     search._restore_code_after_search({}, page=page, config=None, nav=None)
     assert "lesson-notebook" in page.content and "<pre>" in page.content
+
+
+def test_an_index_from_another_search_plugin_is_only_compacted(tmp_path, docs_dir):
+    path = tmp_path / "search_index.json"
+    path.write_text(json.dumps({"config": {"lang": ["en"]}, "docs": [{"location": "cnn/pooling/", "text": "x"}]}))
+    search.compact_search_index(path, search.glossary_terms(docs_dir), on_demand=True)
+    assert json.loads(path.read_text("utf-8"))["docs"] == [{"location": "cnn/pooling/", "text": "x"}]
+    assert not (tmp_path / search.DOCS_FILE).exists()

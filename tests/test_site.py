@@ -420,13 +420,20 @@ def test_search_index_is_downloaded_only_when_the_reader_searches(server, browse
     page.wait_for_load_state("networkidle")
     page.locator("a.md-footer__link--next").click()  # 即时导航换到下一页
     page.wait_for_url("**/mlp/multilayer-perceptron/")
+    page.wait_for_function("document.querySelector('article h1')?.textContent.includes('多层感知机的实现')")
     page.wait_for_load_state("networkidle")
     page.keyboard.press("s")  # Material 的快捷键：光标进入搜索框
     page.wait_for_function("document.activeElement?.matches('input.md-search__input') === true")
     before_typing = [url for url in requested if "/search/" in url]
-    page.keyboard.type("激活函数")
-    page.locator("input.md-search__input").dispatch_event("keyup")  # 输入法上屏时的 keyup（Playwright 输入汉字时不发）
-    page.locator(".md-search-result__item").first.wait_for(timeout=60_000)
+    box = page.locator("input.md-search__input")
+    box.fill("激活函数")
+    box.dispatch_event("keyup")  # 输入法上屏时的 keyup（Playwright 输入键盘上没有的汉字时不发）
+    try:
+        page.locator(".md-search-result__item").first.wait_for(timeout=60_000)
+    except Exception as error:
+        meta = page.locator(".md-search-result__meta").inner_text()
+        state = f"搜索框里是 {box.input_value()!r}，结果说明 {meta!r}，请求 {requested}"
+        raise AssertionError(f"60 秒没有结果：{state}") from error
     first = page.locator(".md-search-result__item a").first.get_attribute("href")
     page.close()
     assert [url.rsplit("/", 1)[1] for url in before_typing] == ["search_index.json"], "读者还没搜索，页面就下载了索引"

@@ -162,7 +162,9 @@ def compact_search_index(path: Path, terms: list[Term] = (), *, on_demand: bool 
     """
     before = path.stat().st_size
     index = json.loads(path.read_text(encoding="utf-8"))
-    for term in add_keywords(index, list(terms)):
+    material = "fields" in index["config"]  # 不是 Material 的搜索插件写的索引（例如 MkDocs 自带主题的）：只压缩
+    on_demand = on_demand and material
+    for term in add_keywords(index, list(terms)) if material else ():
         names = "、".join(term.chinese)
         log.warning("%s: 术语“%s”的首次出现 %s 在搜索索引里没有这一节", GLOSSARY, names, term.location)
     target = path.with_name(DOCS_FILE) if on_demand else path
