@@ -10,7 +10,7 @@
 - 首页上两个下载链接旁的 ``<span data-download-size="文件名">`` 填上文件的大小。
 
 浏览器与测试用的相同：环境变量 ``CHROMIUM`` 指定的，或系统安装的 Chromium（Debian 上 ``apt-get install chromium``）。
-中文字体要装在系统里（Debian 上 ``apt-get install fonts-noto-cjk``），否则 PDF 里的汉字是方框。
+中文字体用文泉驿微米黑（Debian 上 ``apt-get install fonts-wqy-microhei``；原因见 ``docs/stylesheets/print.css``）。
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ import contextlib
 import functools
 import html
 import http.server
+import logging
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -86,7 +88,7 @@ OUTLINE = """() => {
         link.href = '#' + anchor.id;
         nav.append(link);
         const copy = heading.cloneNode(true);
-        copy.querySelectorAll('.headerlink, .katex-mathml').forEach(e => e.remove());
+        copy.querySelectorAll('.headerlink, .anchor-link, .katex-mathml').forEach(e => e.remove());
         return [Number(heading.tagName[1]), anchor.id, copy.textContent.replace(/\\s+/g, ' ').trim()];
     });
     document.body.append(nav);
@@ -96,6 +98,22 @@ OUTLINE = """() => {
 
 class DownloadError(RuntimeError):
     """生成下载文件失败；消息说明原因和怎么办。"""
+
+
+CJK_FONT = "WenQuanYi Micro Hei"
+
+
+def check_cjk_font() -> None:
+    """打印样式指定的中文字体装在系统里（有 ``fc-list`` 时检查）：缺了它，Chromium 会换成别的字体，
+    思源黑体这类 CFF 字体写进 PDF 会大出几十 MB。"""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return
+    found = subprocess.run([fc_list, f":family={CJK_FONT}", "family"], capture_output=True, text=True, check=False)
+    if CJK_FONT not in found.stdout:
+        raise DownloadError(
+            f"没有安装中文字体 {CJK_FONT}（文泉驿微米黑）；Debian 上：apt-get install fonts-wqy-microhei"
+        )
 
 
 def find_chromium() -> str:
@@ -129,22 +147,17 @@ def serve(directory: Path) -> Iterator[str]:
         httpd.server_close()
 
 
-def site_meta(site_dir: Path, name: str) -> str:
-    """首页的 ``<title>``（网站名）或 ``<meta name="…">`` 的内容。"""
-    text = (site_dir / "index.html").read_text("utf-8")
-    pattern = r"<title>(.*?)</title>" if name == "title" else rf'<meta name="{re.escape(name)}" content="([^"]*)"'
-    match = re.search(pattern, text, re.DOTALL)
-    return html.unescape(match.group(1)).strip() if match else ""
+def build_pdf(site_dir: Path, target: Path, *, title: str, author: str, timeout_s: float = 600) -> Path:
+    """把 ``site_dir`` 中的全书打印页打印成 ``target``（A4、页码、书签、内部链接、嵌入字体）。
 
-
-def build_pdf(site_dir: Path, target: Path, *, timeout_s: float = 600) -> Path:
-    """把 ``site_dir`` 中的全书打印页打印成 ``target``（A4、页码、书签、内部链接、嵌入字体）。"""
+    ``title`` 印在每一页的页眉上，与 ``author`` 一起写进 PDF 的文档信息。
+    """
     if not (site_dir / PRINT_PAGE / "index.html").is_file():
         raise DownloadError(f"{site_dir / PRINT_PAGE}index.html 不存在：先运行 mkdocs build --strict")
     executable = find_chromium()
+    check_cjk_font()
     from playwright.sync_api import sync_playwright
 
-    title = site_meta(site_dir, "title")
     target.parent.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     with serve(site_dir) as url, sync_playwright() as playwright:
@@ -177,7 +190,7 @@ def build_pdf(site_dir: Path, target: Path, *, timeout_s: float = 600) -> Path:
             browser.close()
     if errors:
         raise DownloadError("打印页加载时出错：\n" + "\n".join(errors[:20]))
-    add_outline(target, outline, title=title, author=site_meta(site_dir, "author"))
+    add_outline(target, outline, title=title, author=author)
     return target
 
 
@@ -185,6 +198,8 @@ def add_outline(path: Path, outline: list[list], *, title: str, author: str) -> 
     """按标题的层级给 PDF 写书签（章 → 页 → 节），打开时显示书签栏；返回书签数。"""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import Fit, NameObject, TextStringObject
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # Chromium 的交叉引用表比对象少几个，pypdf 照读，只是要警告
 
     reader = PdfReader(path)
     destinations = {name.lstrip("/"): dest for name, dest in reader.named_destinations.items()}
@@ -295,7 +310,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.no_pdf:
             start = time.perf_counter()
-            pdf = build_pdf(site_dir, downloads / PDF_NAME)
+            from mkdocs.config import load_config
+
+            config = load_config(str(args.config_file.resolve()))
+            pdf = build_pdf(site_dir, downloads / PDF_NAME, title=config.site_name, author=config.site_author or "")
             size = pdf.stat().st_size
             print(f"全书 PDF {pdf}：{human_size(size)}，用时 {time.perf_counter() - start:.0f} 秒")
             if size > PDF_LIMIT_MB * 1024 * 1024:
