@@ -171,7 +171,7 @@ def test_pdf_has_a_bookmark_for_every_chapter_and_page_nested_by_chapter(site, p
 
 def test_pdf_contains_the_first_heading_of_every_page(site, pdf_text):
     text = squash("".join(pdf_text))
-    headings = [title for title in flatten(nav_tree(site))]
+    headings = flatten(nav_tree(site))
     missing = [title for title in headings if squash(title) not in text]
     assert missing == [], f"PDF 的文字里没有这些标题：{missing}"
 
@@ -288,6 +288,8 @@ def open_offline(browser, path: Path):
     errors: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("requestfailed", lambda request: errors.append(f"{request.url}：{request.failure}"))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
     page.goto(path.as_uri())
     page.wait_for_load_state("load")
     return page, requests, errors
@@ -308,15 +310,30 @@ def test_offline_site_links_are_files(offline_site):
     html = (offline_site / "index.html").read_text("utf-8")
     assert 'href="mlp/activation-functions.html"' in html or 'href="mlp/index.html"' in html
     assert "unpkg" not in html, "离线网站从第三方站点加载 iframe-worker"
+    # 压缩包里没有 downloads/：首页的下载链接指向发布的网站
+    assert f'href="downloads/{dl.PDF_NAME}"' not in html
+    assert re.search(rf'href="https?://[^"]+/downloads/{re.escape(dl.PDF_NAME)}"', html)
 
 
 @pytest.mark.parametrize(("query", "expected"), [("激活函数", "mlp/activation-functions.html")])
 def test_offline_search_finds_a_chinese_query(offline_site, browser, query, expected):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page, requests, errors = open_offline(browser, offline_site / "index.html")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill(query)
+    box = page.locator("input.md-search__input")
     links = page.locator(".md-search-result__item a")
-    links.first.wait_for(timeout=60_000)
+    # 索引在后台（iframe 里的搜索进程）建好之前输入的查询可能得不到结果（tests/test_site.py 里见过）：
+    # 没有结果就清空重输，最多等 90 秒
+    for _ in range(6):
+        box.fill("")
+        box.fill(query)
+        try:
+            links.first.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    assert links.count() > 0, f"离线网站搜索“{query}”没有结果"
     hrefs = links.evaluate_all("anchors => anchors.map(a => a.getAttribute('href'))")
     page.close()
     assert any(expected in href for href in hrefs[:5]), hrefs[:10]

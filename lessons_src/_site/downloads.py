@@ -234,8 +234,8 @@ def add_outline(path: Path, outline: list[list], *, title: str, author: str) -> 
     return added
 
 
-def build_offline_site(target: Path, *, config_file: Path = ROOT / "mkdocs.yml") -> Path:
-    """以 ``OFFLINE=true`` 构建一份离线网站（严格模式），打包成 ``target``。"""
+def build_offline_site(target: Path, *, config_file: Path = ROOT / "mkdocs.yml", pdf: Path | None = None) -> Path:
+    """以 ``OFFLINE=true`` 构建一份离线网站（严格模式），打包成 ``target``；``pdf`` 的大小写在它的首页上。"""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
 
@@ -254,6 +254,15 @@ def build_offline_site(target: Path, *, config_file: Path = ROOT / "mkdocs.yml")
                 os.environ["OFFLINE"] = previous
         if not (site_dir / "search" / "search_index.js").is_file():
             raise DownloadError("离线构建没有生成内联的搜索索引 search/search_index.js（offline 插件没有启用？）")
+        # 离线网站的首页：两个下载链接指向发布的网站（压缩包里没有 downloads/），PDF 写上大小
+        index = site_dir / "index.html"
+        text = index.read_text("utf-8")
+        for name in (PDF_NAME, ZIP_NAME):
+            text = text.replace(f'href="downloads/{name}"', f'href="{config.site_url or ""}downloads/{name}"')
+        text = re.sub(rf'(<span data-download-size="{re.escape(ZIP_NAME)}"[^>]*>)[^<]*', r"\g<1>就是这个压缩包", text)
+        index.write_text(text, "utf-8")
+        if pdf is not None and pdf.is_file():
+            fill_sizes(index, [pdf])
         partial = target.with_suffix(".zip.partial")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
             for path in sorted(site_dir.rglob("*")):
@@ -301,6 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-offline", action="store_true", help="不生成离线网站")
     args = parser.parse_args(argv)
 
+    # 离线构建的警告（严格模式下让它失败）要显示出来，与 mkdocs build 的终端输出一样
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    handler.setLevel(logging.WARNING)
+    logging.getLogger("mkdocs").addHandler(handler)
+
     site_dir: Path = args.site_dir.resolve()
     if not (site_dir / "index.html").is_file():
         print(f"{site_dir}/index.html 不存在：先运行 mkdocs build --strict", file=sys.stderr)
@@ -321,7 +336,9 @@ def main(argv: list[str] | None = None) -> int:
             made.append(pdf)
         if not args.no_offline:
             start = time.perf_counter()
-            archive = build_offline_site(downloads / ZIP_NAME, config_file=args.config_file.resolve())
+            archive = build_offline_site(
+                downloads / ZIP_NAME, config_file=args.config_file.resolve(), pdf=downloads / PDF_NAME
+            )
             size = archive.stat().st_size
             print(f"离线网站 {archive}：{human_size(size)}，用时 {time.perf_counter() - start:.0f} 秒")
             if size > ZIP_LIMIT_MB * 1024 * 1024:

@@ -9,6 +9,8 @@
 - 练习的参考答案（折叠块 ``<details>``）全部展开，紧跟在题目之后；
 - 页面的标题按它在导航中的深度降级（章是 h1，章里的页面是 h2，页面里的 h2 变成 h3……），
   PDF 的书签因此按“章 → 页 → 节”分层，标题层级也不跳级；
+- 纸上没有用的去掉：代码每一行前的锚点（两万个，链接还指向不存在的 id）、下载笔记本的按钮；
+  其他相对链接改成网站上的绝对地址（``site_url``），PDF 里点开的是发布的网站；
 - 插件的样式表和脚本只给打印页用，其他页面不多加载一个文件；打印页另有 ``stylesheets/print.css``；
 - 封面上的版本和日期（提交的日期，同一个提交得到同一个封面）；
 - 插件给标题加页面前缀的 ``update_anchor_ids`` 对每个 ``<`` 都向后扫描整行找 ``id=``，KaTeX 的 HTML
@@ -58,6 +60,8 @@ _LAZY = re.compile(r'\s+loading="lazy"')
 #: 代码每一行前的锚点和行的 id（网页上用来链接到某一行）：打印页里有两万个，链接还指向不存在的 id
 _LINE_ANCHOR = re.compile(r'<a id="__codelineno-[\w-]+" name="__codelineno-[\w-]+" href="[^"]*"></a>')
 _LINE_SPAN = re.compile(r'<span id="__span-[\w-]+">')
+#: 页面标题下“下载本页的 Jupyter 笔记本”的按钮（hooks/notebooks.py）：纸上没有用
+_NOTEBOOK_BUTTONS = re.compile(r'<p>(?:\s*<a class="md-button lesson-notebook".*?</a>)+\s*</p>', re.DOTALL)
 #: 打印页里不是页内锚点的相对链接（笔记本、下载文件）：插件把它们改成相对打印页的路径，在 PDF 里没有意义
 _RELATIVE_HREF = re.compile(r'(<a\b[^>]*?\shref=")(?!#|[a-z][a-z0-9+.-]*:|//)([^"]*)"')
 
@@ -117,13 +121,15 @@ def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
             plugin.config["enabled"] = False  # 离线网站不带打印页：读者另有 PDF
         polyfills = config.extra.get("polyfills", [])
         config.extra["polyfills"] = [IFRAME_WORKER_DEST if "iframe-worker" in str(url) else url for url in polyfills]
-    if plugin is None or not plugin.config.get("enabled"):
+    if plugin is None:
+        return config
+    config.extra_css = [css for css in config.extra_css if css not in PLUGIN_ASSETS]
+    config.extra_javascript = [js for js in config.extra_javascript if str(js) not in PLUGIN_ASSETS]
+    if not plugin.config.get("enabled"):
         return config
     from mkdocs_print_site_plugin import urls
 
     urls.update_anchor_ids = update_anchor_ids
-    config.extra_css = [css for css in config.extra_css if css not in PLUGIN_ASSETS]
-    config.extra_javascript = [js for js in config.extra_javascript if str(js) not in PLUGIN_ASSETS]
     config.extra["print_version"] = _version(config.config_file_path)
     return config
 
@@ -167,7 +173,7 @@ def absolute_links(html: str, base: str) -> str:
 
 
 def finish_print_page(html: str, *, page_url: str, site_url: str, katex_css: str) -> str:
-    """打印页的最后处理：标题降级、答案展开、图片不延迟加载、去掉代码行的锚点、相对链接、样式表和脚本。"""
+    """打印页的最后处理：标题降级、答案展开、图片不延迟加载、去掉代码行的锚点和笔记本按钮、相对链接、样式表和脚本。"""
     head, _, body = html.partition("</head>")
     body = absolute_links(body, urljoin(site_url, page_url))
     html = f"{head}</head>{body}"
@@ -175,6 +181,7 @@ def finish_print_page(html: str, *, page_url: str, site_url: str, katex_css: str
     html = _DETAILS.sub("<details open", html)
     html = _LAZY.sub("", html)
     html = _LINE_SPAN.sub("<span>", _LINE_ANCHOR.sub("", html))
+    html = _NOTEBOOK_BUTTONS.sub("", html)
     def link(href: str) -> str:
         return f'<link rel="stylesheet" href="{get_relative_url(href, page_url)}">'
 
