@@ -147,6 +147,8 @@ def measure_pages(site: Path) -> list[PageWeight]:
         )
         for html in sorted(site.rglob("index.html")):
             url = html.relative_to(site).as_posix().removesuffix("index.html")
+            if url == "print_page/":  # 全书打印页只用来生成 PDF，读者不浏览它
+                continue
             context = browser.new_context()
             page = context.new_page()
             finished: list[tuple[object, bool]] = []
