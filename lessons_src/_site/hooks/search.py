@@ -207,5 +207,10 @@ def on_post_build(*, config: MkDocsConfig) -> None:
     if path.exists():
         on_demand = not _offline(config)
         before, after = compact_search_index(path, glossary_terms(config.docs_dir), on_demand=on_demand)
+        if on_demand:  # 插件在构建结束时才写出的页面（全书打印页）不经过 on_post_page
+            for html in Path(config.site_dir).rglob("*.html"):
+                text = html.read_text("utf-8")
+                if "/workers/search." in text and (changed := use_search_worker(text)) != text:
+                    html.write_text(changed, "utf-8")
         where = f"（{DOCS_FILE}，读者搜索时才下载）" if on_demand else ""
         log.info("搜索索引 %d KB → %d KB%s", before // 1024, after // 1024, where)
