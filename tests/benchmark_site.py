@@ -38,6 +38,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import NamedTuple
 
+from lessons_src._site.downloads import find_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 BUDGET_PAGE_BYTES = 600 * 1024
 BUDGET_REQUESTS = 30
@@ -138,7 +140,7 @@ def measure_pages(site: Path) -> list[PageWeight]:
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gzip_handler(site))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}/"
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = find_chromium()
     results = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
@@ -186,7 +188,7 @@ def measure_first_search(site: Path, query: str = "激活函数") -> tuple[int, 
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), gzip_handler(site))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    executable = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = find_chromium()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         page = browser.new_page()

@@ -7,16 +7,12 @@
 
 from __future__ import annotations
 
-import posixpath
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-GLOSSARY = Path(__file__).resolve().parents[1] / "docs" / "appendix" / "glossary.md"
+from lessons_src._site.hooks.search import glossary_terms
 
-_ROW = re.compile(r"^\|\s*(?P<zh>[^|]+?)\s*\|\s*(?P<en>[^|]+?)\s*\|\s*\[[^\]]*\]\((?P<link>[^)]+)\)\s*\|")
-# 术语后面括号里的限定或别名（“步幅（内存）”“rectified linear unit (ReLU)”）不是读者会先输入的词
-_QUALIFIER = re.compile(r"\s*[（(][^）)]*[）)]\s*$")
+DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
 @dataclass(frozen=True)
@@ -27,25 +23,16 @@ class GlossaryRow:
 
     @property
     def queries(self) -> tuple[str, str]:
-        """读者会输入的中文和英文：去掉括号里的限定或别名和反引号。"""
-        return (_QUALIFIER.sub("", self.zh), _QUALIFIER.sub("", self.en).replace("`", ""))
+        return (self.zh, self.en)
 
 
-def glossary_rows(path: Path = GLOSSARY) -> list[GlossaryRow]:
-    """术语表“术语”一节的每一行（符号表不算：记号不是搜索的对象）。"""
-    text = path.read_text("utf-8")
-    section = text.split("\n## 术语", 1)[1].split("\n## ", 1)[0]
-    rows = []
-    for line in section.splitlines():
-        match = _ROW.match(line)
-        if not match:
-            continue
-        target = match["link"].split("#")[0]
-        page = posixpath.normpath(posixpath.join("appendix", target))  # 相对 docs/appendix/glossary.md
-        page = page.removesuffix(".md").removesuffix(".ipynb")
-        page = "" if page == "index" else page.removesuffix("/index") + "/"
-        rows.append(GlossaryRow(match["zh"], match["en"], page))
-    return rows
+def glossary_rows(docs_dir: Path = DOCS) -> list[GlossaryRow]:
+    """术语表“术语”一节的每一行（符号表不算：记号不是搜索的对象），按搜索钩子读术语表的同一种方式读出。
+
+    读者会输入的是每一格的第一个写法：括号里的限定或别名（“步幅（内存）”“rectified linear unit (ReLU)”）
+    和斜杠后面并列的术语（“先验 / 似然 / 后验”）不算。
+    """
+    return [GlossaryRow(t.chinese[0], t.english[0], t.location.split("#")[0]) for t in glossary_terms(docs_dir)]
 
 
 # 在页面里依次把查询写进搜索框，每次等 Material 按这个查询重新列出结果，返回每个查询前几个结果页面的站内路径。
@@ -114,31 +101,20 @@ def score(rows: list[GlossaryRow], results: dict[str, list[str]]) -> tuple[int, 
 
 
 if __name__ == "__main__":  # pragma: no cover - 手动运行
-    import functools
-    import http.server
     import sys
-    import threading
     import time
 
     from playwright.sync_api import sync_playwright
 
-    site = Path(sys.argv[1] if len(sys.argv) > 1 else "site")
+    from lessons_src._site.downloads import CHROMIUM_ARGS, find_chromium, serve
 
-    class _Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
     rows = glossary_rows()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+    with serve(Path(sys.argv[1] if len(sys.argv) > 1 else "site")) as base, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         started = time.perf_counter()
-        results = run_queries(browser.new_page(), f"http://127.0.0.1:{httpd.server_port}/",
-                              [q for row in rows for q in row.queries])
+        results = run_queries(browser.new_page(), base, [q for row in rows for q in row.queries])
         seconds = time.perf_counter() - started
         browser.close()
-    httpd.shutdown()
     found, misses = score(rows, results)
     total = 2 * len(rows)
     print(f"{found}/{total} = {found / total:.1%}（{seconds:.1f} 秒）")

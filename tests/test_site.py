@@ -214,35 +214,22 @@ def test_html_declares_chinese(site):
 # 在真实的浏览器（系统安装的 Chromium，无头模式）里打开每一页
 # ---------------------------------------------------------------------------
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
-
-
 @pytest.fixture(scope="module")
 def browser():
     import os
-    import shutil
 
-    executable = os.environ.get("CHROMIUM") or next(
-        (path for path in CHROMIUM_CANDIDATES if Path(path).exists()), shutil.which("chromium")
-    )
-    if not executable:
+    from lessons_src._site.downloads import CHROMIUM_ARGS, DownloadError, find_chromium
+
+    try:
+        executable = find_chromium()
+    except DownloadError:
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail("REQUIRE_BROWSER 已设置，但找不到 Chromium（Debian 上：apt-get install chromium）")
         pytest.skip("没有安装 Chromium，跳过浏览器测试（Debian 上：apt-get install chromium）")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

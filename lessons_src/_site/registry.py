@@ -12,7 +12,13 @@ from typing import Any
 from lessons_src._site.cache import PageRun
 from lessons_src._site.pages import LessonPage
 
-__all__ = ["BuiltPage", "pages"]
+__all__ = ["BuiltPage", "offline_build", "pages"]
+
+
+def offline_build(config: Any) -> bool:
+    """这次构建是不是离线版网站（Material 的 ``offline`` 插件开着，``OFFLINE=true``）。"""
+    offline = config.plugins.get("material/offline") or config.plugins.get("offline")
+    return bool(offline and offline.config.enabled)
 
 
 @dataclass

@@ -38,6 +38,8 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils import get_relative_url
 
+from lessons_src._site.registry import offline_build
+
 log = logging.getLogger("mkdocs.hooks.lessons")
 
 PRINT_PLUGIN = "print-site"
@@ -85,11 +87,6 @@ def _plugin(config: MkDocsConfig) -> Any:
     return config.plugins.get(PRINT_PLUGIN)
 
 
-def _offline(config: MkDocsConfig) -> bool:
-    offline = config.plugins.get("material/offline") or config.plugins.get("offline")
-    return bool(offline and offline.config.enabled)
-
-
 def _math_hook(config: MkDocsConfig) -> Any:
     return next(module for name, module in config.hooks.items() if name.replace("\\", "/").endswith("hooks/math.py"))
 
@@ -124,10 +121,10 @@ def on_startup(*, command: str, dirty: bool) -> None:
 @event_priority(-100)  # 在插件自己的 on_config 之后：它把样式表和脚本加到了每一页上
 def on_config(config: MkDocsConfig, **_: Any) -> MkDocsConfig:
     plugin = _plugin(config)
-    if plugin is not None and (_offline(config) or _command.get("name") == "serve"):
+    if plugin is not None and (offline_build(config) or _command.get("name") == "serve"):
         # 离线网站不带打印页（读者另有 PDF）；mkdocs serve 也不生成它，每次重建省 3 秒左右
         plugin.config["enabled"] = False
-    if _offline(config):
+    if offline_build(config):
         polyfills = config.extra.get("polyfills", [])
         config.extra["polyfills"] = [IFRAME_WORKER_DEST if "iframe-worker" in str(url) else url for url in polyfills]
     if plugin is None:
@@ -203,7 +200,7 @@ def finish_print_page(html: str, *, page_url: str, site_url: str, katex_css: str
 
 
 def on_post_build(*, config: MkDocsConfig) -> None:
-    if _offline(config):
+    if offline_build(config):
         target = Path(config.site_dir) / IFRAME_WORKER_DEST
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(IFRAME_WORKER, target)

@@ -37,6 +37,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.plugins import CombinedEvent, event_priority
 from mkdocs.structure.pages import Page
 
+from lessons_src._site.registry import offline_build
+
 log = logging.getLogger("mkdocs.hooks.lessons")
 
 _PRE_BLOCK = re.compile(r"<pre\b[^>]*>.*?</pre>", re.DOTALL)
@@ -174,11 +176,6 @@ def compact_search_index(path: Path, terms: list[Term] = (), *, on_demand: bool 
     return before, target.stat().st_size
 
 
-def _offline(config: MkDocsConfig) -> bool:
-    plugin = config.plugins.get("material/offline")
-    return bool(plugin and plugin.config.enabled)
-
-
 _WORKER = re.compile(r'("search":\s*"[^"]*?/workers/)(search\.[0-9a-f]+\.min\.js)"')
 
 
@@ -193,19 +190,19 @@ def use_search_worker(html: str) -> str:
 
 
 def on_post_page(output: str, *, page: Page, config: MkDocsConfig) -> str:
-    return output if _offline(config) else use_search_worker(output)
+    return output if offline_build(config) else use_search_worker(output)
 
 
 def on_post_template(output_content: str, *, template_name: str, config: MkDocsConfig) -> str:
     """404.html 这类主题模板不经过 ``on_post_page``。"""
-    return output_content if _offline(config) else use_search_worker(output_content)
+    return output_content if offline_build(config) else use_search_worker(output_content)
 
 
 @event_priority(-50)  # 在 Material 的搜索插件写出索引之后、offline 插件把它放进脚本之前
 def on_post_build(*, config: MkDocsConfig) -> None:
     path = Path(config.site_dir) / "search" / "search_index.json"
     if path.exists():
-        on_demand = not _offline(config)
+        on_demand = not offline_build(config)
         before, after = compact_search_index(path, glossary_terms(config.docs_dir), on_demand=on_demand)
         if on_demand:  # 插件在构建结束时才写出的页面（全书打印页）不经过 on_post_page
             for html in Path(config.site_dir).rglob("*.html"):
